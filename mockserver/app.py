@@ -1,0 +1,175 @@
+"""Assembles the ASGI app: one Connexion API per provider, each in its own envelope."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from connexion import AsyncApp
+from connexion.exceptions import ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from connexion.middleware import MiddlewarePosition
+from connexion.options import SwaggerUIOptions
+from connexion.resolver import Resolver
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import Receive, Scope, Send
+
+from mockserver import resources
+from mockserver.core.backend import Backend
+from mockserver.core.errors import ApiError, DomainError
+from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
+from mockserver.core.http import DEFAULT_MAX_BODY, MEDIA_TYPE_KEY, RequestGuard, to_api_error
+from mockserver.core.routes import Operation, RouteTable
+from mockserver.core.security import bound_security_map
+from mockserver.core.validation import validator_map
+from mockserver.providers.base import Provider
+from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
+
+PROVIDERS: tuple[Provider, ...] = (JFRAMEWORK,)
+
+logger = logging.getLogger("mockserver")
+
+# Connexion warns several times per request when an operation accepts several media types, and
+# logs every 4xx as a warning: noise for a fake whose job is to answer bad requests.
+logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
+logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
+
+
+class MockApp:
+    """The fake: an ASGI app plus the state behind it (reset, snapshot, restore, load)."""
+
+    def __init__(
+        self,
+        fixtures: Sequence[str | Path] | None = None,
+        *,
+        seed: int = 0,
+        validate_responses: bool = True,
+        max_body: int = DEFAULT_MAX_BODY,
+        providers: Sequence[Provider] = PROVIDERS,
+    ) -> None:
+        self.backend = Backend(seed=seed)
+        self.providers = {p.name: p for p in providers}
+        self.fixture_schema = FixtureSchema(resources.fixture_schema())
+        paths = [resources.default_fixtures()] if fixtures is None else [_fixture_path(f) for f in fixtures]
+        self.load([read_document(p) for p in paths])
+        self.baseline = self.backend.snapshot()
+        self._routes: dict[str, RouteTable] = {}
+        self.connexion = self._build(validate_responses, max_body)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await self.connexion(scope, receive, send)
+
+    # -- state ----------------------------------------------------------------------------------
+    def load(self, documents: Sequence[FixtureDocument]) -> None:
+        """Add fixture documents, all or nothing: any problem raises FixtureError and loads none."""
+        self.fixture_schema.check(documents)
+        lines = []
+        with self.backend.store.transaction() as tx:
+            for document in documents:
+                for name, section in document.data.items():
+                    try:
+                        self.providers[name].load_fixtures(tx, section, self.backend)
+                    except DomainError as exc:
+                        lines.append(f"{document.source}: /{name}{exc.field or ''}: {exc.message}")
+            if lines:
+                raise FixtureError(lines)
+
+    def reset(self) -> None:
+        """Back to the state right after the fixtures were loaded."""
+        self.backend.restore(self.baseline)
+
+    def describe(self) -> dict[str, list[str]]:
+        with self.backend.store.transaction() as tx:
+            return {name: p.describe(tx) for name, p in self.providers.items()}
+
+    # -- assembly -------------------------------------------------------------------------------
+    def _build(self, validate_responses: bool, max_body: int) -> AsyncApp:
+        app = AsyncApp(__name__)
+        for provider in self.providers.values():
+            spec_path = resources.data_path("openapi", provider.spec_file)
+            base_path = f"/{provider.name}"
+            self._routes[base_path] = RouteTable(yaml.safe_load(spec_path.read_text()), base_path)
+            handlers = provider.build_handlers(self.backend)
+            app.add_api(
+                spec_path,
+                base_path=base_path,
+                name=provider.name,
+                resolver=Resolver(function_resolver=lambda op_id, h=handlers: getattr(h, op_id)),
+                pythonic_params=True,
+                validate_responses=validate_responses,
+                validator_map=validator_map(),
+                security_map=bound_security_map(handlers),
+                swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+            )
+        app.add_middleware(
+            RequestGuard,
+            position=MiddlewarePosition.BEFORE_SECURITY,
+            operations=self._operation,
+            max_body=max_body,
+        )
+        for exception in (DomainError, ProblemException, StarletteHTTPException, Exception):
+            app.add_error_handler(exception, self._on_error)
+        return app
+
+    def _operation(self, base_path: str, operation_id: str) -> Operation | None:
+        table = self._routes.get(base_path)
+        return table.operations.get(operation_id) if table else None
+
+    def _mounted(self, path: str) -> tuple[Provider, RouteTable] | tuple[None, None]:
+        for base_path, table in self._routes.items():
+            if table.owns(path):
+                return self.providers[base_path.lstrip("/")], table
+        return None, None
+
+    async def _on_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+        """Every error on a provider route, Connexion's own included, in that provider's envelope."""
+        provider, table = self._mounted(request.url.path)
+        if isinstance(exc, DomainError) and provider is not None:
+            error = provider.from_domain(exc)
+        elif isinstance(exc, ProblemException | StarletteHTTPException):
+            error = to_api_error(exc)
+        else:
+            error = ApiError(500)
+        error.correlation_id = self.backend.ids.uuid("correlation")
+        if error.status >= 500:
+            logger.error(
+                "%s %s failed (correlationId %s)",
+                request.method,
+                request.url.path,
+                error.correlation_id,
+                exc_info=exc,
+            )
+        if error.status == 405 and table is not None:
+            # Connexion's Allow lists one route's methods only; the spec knows them all.
+            error.headers["Allow"] = ", ".join(table.allowed_methods(request.url.path))
+        if provider is None:
+            return _plain_error(error)
+        context = request.scope.get("extensions", {}).get("connexion_context", {})
+        return provider.render_error(error, context.get(MEDIA_TYPE_KEY))
+
+
+def _plain_error(error: ApiError) -> ConnexionResponse:
+    import json
+
+    body: dict[str, Any] = {"status": error.status, "errors": [p.message for p in error.problems]}
+    return ConnexionResponse(
+        status_code=error.status,
+        mimetype="application/json",
+        content_type="application/json",
+        headers=error.headers,
+        body=json.dumps(body),
+    )
+
+
+def _fixture_path(value: str | Path) -> Path:
+    """`default` names the bundled demo world; anything else is a file path."""
+    return resources.default_fixtures() if str(value) == "default" else Path(value)
+
+
+def create_app(fixtures: Sequence[str | Path] | None = None, **options: Any) -> MockApp:
+    """Build the fake on `fixtures` (default: the bundled demo world). Raises FixtureError."""
+    return MockApp(fixtures, **options)

@@ -1,0 +1,103 @@
+"""`mockserver serve | fixtures check`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from mockserver import __version__, resources
+from mockserver.core.fixtures import FixtureError, FixtureSchema, read_document
+
+if TYPE_CHECKING:
+    from mockserver.app import MockApp
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mockserver", description="A stateful fake of SMS provider APIs.")
+    parser.add_argument("--version", action="version", version=f"sms-mockserver {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="serve the fake until Ctrl-C")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument(
+        "--fixtures",
+        action="append",
+        metavar="FILE",
+        help="fixture file to load instead of the demo world; repeat to add more "
+        "('default' names the demo world)",
+    )
+    serve.add_argument("--seed", type=int, default=0, help="seed of generated ids (default 0)")
+    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--no-validate-responses",
+        dest="validate_responses",
+        action="store_false",
+        help="skip checking responses against the spec",
+    )
+
+    fixtures = commands.add_parser("fixtures", help="work with fixture files")
+    fixture_commands = fixtures.add_subparsers(dest="fixtures_command", required=True)
+    check = fixture_commands.add_parser("check", help="validate fixture files; exit 1 on problems")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args)
+    return _check_fixtures(args.files)
+
+
+def _check_fixtures(files: Sequence[str]) -> int:
+    from mockserver.app import create_app
+
+    try:
+        FixtureSchema(resources.fixture_schema()).check([read_document(f) for f in files])
+        create_app(files)  # the providers' own rules: references, duplicates
+    except FixtureError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 1
+    print(f"{len(files)} fixture file(s) OK")
+    return 0
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from mockserver.app import create_app
+    from mockserver.server import bind, uvicorn_config
+
+    try:
+        app = create_app(args.fixtures, seed=args.seed, validate_responses=args.validate_responses)
+    except FixtureError as exc:
+        print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    try:
+        sock = bind(args.host, args.port)
+    except OSError as exc:
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        return 2
+    port = sock.getsockname()[1]
+    host = f"[{args.host}]" if ":" in args.host else args.host
+    print(_banner(app, f"http://{host}:{port}"), flush=True)
+
+    import uvicorn
+
+    server = uvicorn.Server(uvicorn_config(app, access_log=args.access_log, log_level="info"))
+    server.run(sockets=[sock])
+    return 0
+
+
+def _banner(app: MockApp, url: str) -> str:
+    lines = [f"sms-mockserver {__version__} listening on {url}"]
+    for name, details in app.describe().items():
+        lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/")
+        lines.extend(f"              {line}" for line in details)
+    lines.append("Press Ctrl-C to stop.")
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

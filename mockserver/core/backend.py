@@ -1,0 +1,40 @@
+"""Everything stateful behind the providers, snapshotted and restored as one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core.clock import Clock
+from mockserver.core.ids import IdGenerator
+from mockserver.core.outbox import Outbox
+from mockserver.core.store import Store
+
+
+@dataclass(frozen=True, slots=True)
+class BackendSnapshot:
+    tables: dict[str, dict[Any, Any]]
+    ids: dict[str, object]
+    outbox: list[Any]
+
+
+@dataclass
+class Backend:
+    """Store, clock, ids and outbox of one running fake."""
+
+    seed: int = 0
+    clock: Clock = field(default_factory=Clock)
+    store: Store = field(default_factory=Store)
+    outbox: Outbox = field(default_factory=Outbox)
+    ids: IdGenerator = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.ids = IdGenerator(self.seed)
+
+    def snapshot(self) -> BackendSnapshot:
+        return BackendSnapshot(self.store.snapshot(), self.ids.state(), self.outbox.snapshot())
+
+    def restore(self, snapshot: BackendSnapshot) -> None:
+        self.store.restore(snapshot.tables)
+        self.ids.restore(snapshot.ids)
+        self.outbox.restore(snapshot.outbox)

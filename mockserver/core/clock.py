@@ -1,0 +1,53 @@
+"""A controllable clock: real UTC time by default, frozen or shifted on demand."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+
+class Clock:
+    """Time source for every model. Tests freeze it; the control plane moves it."""
+
+    def __init__(self, frozen_at: datetime | None = None) -> None:
+        self._lock = threading.Lock()
+        self._frozen_at = frozen_at
+        self._offset = timedelta(0)
+
+    def now(self) -> datetime:
+        with self._lock:
+            if self._frozen_at is not None:
+                return self._frozen_at
+            return datetime.now(UTC) + self._offset
+
+    @property
+    def frozen(self) -> bool:
+        return self._frozen_at is not None
+
+    def freeze(self, at: datetime | None = None) -> None:
+        """Stop time at `at` (default: the current fake time)."""
+        instant = at if at is not None else self.now()
+        if instant.tzinfo is None:
+            raise ValueError("a frozen instant must carry a timezone")
+        with self._lock:
+            self._frozen_at = instant.astimezone(UTC)
+
+    def advance(self, delta: timedelta) -> None:
+        """Move time forward (or back) by `delta`, frozen or not."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._frozen_at += delta
+            else:
+                self._offset += delta
+
+    def unfreeze(self) -> None:
+        """Let time run again from the frozen instant onwards."""
+        with self._lock:
+            if self._frozen_at is not None:
+                self._offset = self._frozen_at - datetime.now(UTC)
+                self._frozen_at = None
+
+
+def isoformat(instant: datetime) -> str:
+    """ISO 8601 in UTC with a `Z`, the form both providers' docs show."""
+    return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -1,0 +1,44 @@
+"""The vocabulary of failure shared by models, the HTTP layer and every provider's envelope."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+class DomainError(Exception):
+    """A business rule said no. Raised by a model; its provider's envelope maps it to a response."""
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a request. `field` names where: a JSON pointer for body fields,
+    `header:Name`, `query:name` or `path:name` for parameters."""
+
+    message: str
+    field: str | None = None
+
+
+@dataclass(slots=True)
+class ApiError:
+    """A failed request in neutral form; a provider's envelope renders it in its own format.
+
+    `code` and `message` left as None take the envelope's standard wording for `status`.
+    """
+
+    status: int
+    code: str | None = None
+    message: str | None = None
+    problems: list[Problem] = field(default_factory=list)
+    headers: dict[str, str] = field(default_factory=dict)
+    correlation_id: str | None = None
+
+
+def one_line(text: object, limit: int = 300) -> str:
+    """Collapse a message onto one line and bound its length (jsonschema quotes whole bodies)."""
+    flat = " ".join(str(text).split())
+    return flat if len(flat) <= limit else flat[: limit - 3] + "..."

@@ -1,0 +1,90 @@
+"""Fixture documents: read YAML or JSON, check them against the fixture JSON Schema."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+from jsonschema import Draft7Validator
+
+from mockserver.core.validation import describe, json_pointer
+
+
+class FixtureError(Exception):
+    """One or more fixture documents are invalid; each line names file, path and problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines
+
+
+@dataclass(frozen=True, slots=True)
+class FixtureDocument:
+    source: str
+    data: dict[str, Any]
+
+
+def _plain(value: Any) -> Any:
+    """YAML turns unquoted timestamps into datetimes; the format speaks ISO 8601 strings."""
+    if isinstance(value, dt.datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    return value
+
+
+def parse_document(text: str | bytes, source: str) -> FixtureDocument:
+    """Parse YAML (a superset of JSON); a syntax error becomes a FixtureError naming the source."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise FixtureError([f"{source}: /: not valid YAML or JSON{where}: {problem}"]) from None
+    except RecursionError:
+        raise FixtureError([f"{source}: /: the document is nested too deeply"]) from None
+    return FixtureDocument(source, _plain(data if data is not None else {}))
+
+
+def read_document(path: str | Path) -> FixtureDocument:
+    try:
+        text = Path(path).read_bytes()
+    except OSError as exc:
+        raise FixtureError([f"{path}: /: cannot be read: {exc.strerror}"]) from None
+    return parse_document(text, str(path))
+
+
+class FixtureSchema:
+    """The fixture format (fixtures/schema.json), compiled once."""
+
+    def __init__(self, schema_path: Path) -> None:
+        self._validator = Draft7Validator(json.loads(schema_path.read_text()))
+
+    def problems(self, document: FixtureDocument) -> list[str]:
+        errors = sorted(
+            self._validator.iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))
+        )
+        return [f"{document.source}: {json_pointer(e.absolute_path)}: {_message(e)}" for e in errors]
+
+    def check(self, documents: Iterable[FixtureDocument]) -> None:
+        lines = [line for document in documents for line in self.problems(document)]
+        if lines:
+            raise FixtureError(lines)
+
+
+def _message(error: Any) -> str:
+    if error.validator == "additionalProperties":
+        return " ".join(error.message.split())
+    if error.validator == "required":
+        return error.message
+    return describe(error)

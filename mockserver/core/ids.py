@@ -1,0 +1,52 @@
+"""Seeded id generation: the same seed gives the same ids, run after run."""
+
+from __future__ import annotations
+
+import random
+import string
+import threading
+import uuid
+import zlib
+
+ALPHANUMERIC = string.ascii_letters + string.digits
+
+
+class IdGenerator:
+    """Independent seeded streams, one per kind of id.
+
+    Each kind has its own stream so that, say, an error's correlation id never shifts the ids
+    of the settings created after it.
+    """
+
+    def __init__(self, seed: int = 0) -> None:
+        self._seed = seed
+        self._lock = threading.Lock()
+        self._streams: dict[str, random.Random] = {}
+
+    def _stream(self, kind: str) -> random.Random:
+        stream = self._streams.get(kind)
+        if stream is None:
+            stream = random.Random(f"{self._seed}:{zlib.crc32(kind.encode())}")
+            self._streams[kind] = stream
+        return stream
+
+    def alphanumeric(self, kind: str, length: int = 18) -> str:
+        with self._lock:
+            stream = self._stream(kind)
+            return "".join(stream.choice(ALPHANUMERIC) for _ in range(length))
+
+    def uuid(self, kind: str) -> str:
+        with self._lock:
+            return str(uuid.UUID(int=self._stream(kind).getrandbits(128), version=4))
+
+    def state(self) -> dict[str, object]:
+        with self._lock:
+            return {kind: stream.getstate() for kind, stream in self._streams.items()}
+
+    def restore(self, state: dict[str, object]) -> None:
+        with self._lock:
+            self._streams = {}
+            for kind, stream_state in state.items():
+                stream = random.Random()
+                stream.setstate(stream_state)  # type: ignore[arg-type]
+                self._streams[kind] = stream

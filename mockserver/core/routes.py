@@ -1,0 +1,57 @@
+"""What the spec says about each route, read once at start-up: methods per path, media types."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    operation_id: str
+    method: str
+    path: str
+    consumes: tuple[str, ...]
+    produces: tuple[str, ...]
+
+
+class RouteTable:
+    """The operations of one mounted spec, for 405 `Allow` headers and content negotiation."""
+
+    def __init__(self, spec: dict, base_path: str) -> None:
+        self.base_path = base_path.rstrip("/")
+        self.operations: dict[str, Operation] = {}
+        self._paths: list[tuple[re.Pattern[str], list[str]]] = []
+        for path, item in spec.get("paths", {}).items():
+            methods = []
+            for method in HTTP_METHODS:
+                op = item.get(method)
+                if op is None:
+                    continue
+                methods.append(method.upper())
+                self.operations[op["operationId"]] = _operation(method, path, op)
+            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(self.base_path + path))
+            self._paths.append((re.compile(f"^{pattern}$"), methods))
+
+    def owns(self, path: str) -> bool:
+        return path == self.base_path or path.startswith(self.base_path + "/")
+
+    def allowed_methods(self, path: str) -> list[str]:
+        """Methods the spec declares for `path` (the union over all matching templates)."""
+        allowed: list[str] = []
+        for pattern, methods in self._paths:
+            if pattern.match(path):
+                allowed.extend(m for m in methods if m not in allowed)
+        return allowed
+
+
+def _operation(method: str, path: str, op: dict) -> Operation:
+    consumes = tuple(op.get("requestBody", {}).get("content", {}))
+    produces: list[str] = []
+    for response in op.get("responses", {}).values():
+        for media_type in response.get("content", {}):
+            if media_type not in produces:
+                produces.append(media_type)
+    return Operation(op["operationId"], method.upper(), path, consumes, tuple(produces))

@@ -1,0 +1,100 @@
+"""In-memory, transactional state shared by every provider.
+
+Tables are plain dicts of immutable records (frozen dataclasses), so a snapshot is a shallow copy
+of each table and costs microseconds even with many thousands of rows. Writes go through a
+transaction that keeps an undo log: if anything inside it raises, every write is rolled back,
+so a request that fails changes nothing. One re-entrant lock serialises transactions, which makes
+the store safe under concurrent requests from the event loop and from other threads alike.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+_MISSING = object()
+
+Snapshot = dict[str, dict[Any, Any]]
+
+
+class Transaction:
+    """Reads and writes against the store, undone as a whole if the transaction fails."""
+
+    def __init__(self, tables: dict[str, dict[Any, Any]]) -> None:
+        self._tables = tables
+        self._undo: list[tuple[str, Any, Any]] = []
+
+    def _table(self, name: str) -> dict[Any, Any]:
+        table = self._tables.get(name)
+        if table is None:
+            table = self._tables[name] = {}
+        return table
+
+    def get(self, table: str, key: Any, default: Any = None) -> Any:
+        return self._tables.get(table, {}).get(key, default)
+
+    def rows(self, table: str) -> list[Any]:
+        """Every record of `table`, in insertion order."""
+        return list(self._tables.get(table, {}).values())
+
+    def count(self, table: str) -> int:
+        return len(self._tables.get(table, {}))
+
+    def put(self, table: str, key: Any, record: Any) -> None:
+        rows = self._table(table)
+        self._undo.append((table, key, rows.get(key, _MISSING)))
+        rows[key] = record
+
+    def delete(self, table: str, key: Any) -> None:
+        rows = self._table(table)
+        if key in rows:
+            self._undo.append((table, key, rows.pop(key)))
+
+    def _rollback(self) -> None:
+        for table, key, previous in reversed(self._undo):
+            rows = self._tables[table]
+            if previous is _MISSING:
+                rows.pop(key, None)
+            else:
+                rows[key] = previous
+        self._undo.clear()
+
+
+class Store:
+    """Named tables of immutable records with transactions, snapshots and restore."""
+
+    def __init__(self) -> None:
+        self._tables: dict[str, dict[Any, Any]] = {}
+        self._lock = threading.RLock()
+        self._active: Transaction | None = None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Transaction]:
+        """Run a unit of work; a nested call joins the enclosing transaction."""
+        with self._lock:
+            if self._active is not None:
+                yield self._active
+                return
+            tx = self._active = Transaction(self._tables)
+            try:
+                yield tx
+            except BaseException:
+                tx._rollback()
+                raise
+            finally:
+                self._active = None
+
+    def snapshot(self) -> Snapshot:
+        with self._lock:
+            return {name: dict(rows) for name, rows in self._tables.items()}
+
+    def restore(self, snapshot: Snapshot) -> None:
+        with self._lock:
+            self._tables.clear()
+            self._tables.update({name: dict(rows) for name, rows in snapshot.items()})
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tables.clear()

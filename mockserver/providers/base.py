@@ -1,0 +1,28 @@
+"""What the app needs to know to mount a provider."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from connexion.lifecycle import ConnexionResponse
+
+from mockserver.core.backend import Backend
+from mockserver.core.errors import ApiError, DomainError
+from mockserver.core.store import Transaction
+
+
+@dataclass(frozen=True)
+class Provider:
+    name: str
+    """Also the mount prefix: `/<name>`."""
+    spec_file: str
+    """File name in `openapi/`."""
+    build_handlers: Callable[[Backend], Any]
+    """Returns the object whose methods the spec's operationIds and security functions name."""
+    load_fixtures: Callable[[Transaction, dict[str, Any], Backend], None]
+    from_domain: Callable[[DomainError], ApiError]
+    render_error: Callable[[ApiError, str | None], ConnexionResponse]
+    describe: Callable[[Transaction], list[str]]
+    """Lines for the start-up banner: demo credentials and the like."""

@@ -1,0 +1,300 @@
+"""JFramework App Integration SMS: brands, auth keys, the provider catalogue and SMS settings.
+
+Pure state and rules (decisions J2-J18 in the README); nothing here knows about HTTP.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any, Literal
+from urllib.parse import urlsplit
+
+from mockserver.core.clock import Clock
+from mockserver.core.errors import DomainError
+from mockserver.core.ids import IdGenerator
+from mockserver.core.outbox import Outbox, OutboxMessage
+from mockserver.core.store import Store, Transaction
+
+PROVIDER = "jframework"
+BRANDS, KEYS, CATALOGUE, SETTINGS = (f"{PROVIDER}.{t}" for t in ("brands", "keys", "catalogue", "sms"))
+
+Role = Literal["admin", "viewer"]
+Status = Literal["Active", "Inactive"]
+
+
+# Domain errors: the envelope maps each to a status and an error code in one table.
+class Unauthorized(DomainError):
+    """Brand-URL or Auth-Key is missing, unknown, or the key is another brand's (J2)."""
+
+
+class AccessDenied(DomainError):
+    """The key's role may not do this (J3)."""
+
+
+class SettingNotFound(DomainError):
+    """No SMS setting with this id in the caller's brand (J9)."""
+
+
+class AppIntegrationNotFound(DomainError):
+    """No catalogue entry with this id (J7)."""
+
+
+class AppIntegrationUnsupported(DomainError):
+    """The catalogue entry is not an SMS provider (J7)."""
+
+
+class InvalidField(DomainError):
+    """A value the schema lets through but a rule refuses (J5)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Brand:
+    host: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class AuthKey:
+    key: str
+    brand: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    brand: str
+    role: Role
+
+
+@dataclass(frozen=True, slots=True)
+class AppIntegration:
+    id: str
+    type: str
+    name: str
+    domain: str
+    status: Status
+    description: str | None = None
+    logo_url: str | None = None
+    created: datetime | None = None
+    credentials: tuple[tuple[str, str], ...] | None = None  # None: any credentials pass (J11)
+
+
+@dataclass(frozen=True, slots=True)
+class SmsSetting:
+    id: str
+    brand: str
+    app_integration_id: str
+    name: str
+    username: str
+    password: str
+    phone_number: str
+    description: str | None
+    status: Status
+    is_default: bool
+    created: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class SettingView:
+    """A setting with its provider entry expanded, as every response shows it."""
+
+    setting: SmsSetting
+    integration: AppIntegration
+
+
+@dataclass(frozen=True, slots=True)
+class TestMessage:
+    username: str
+    password: str
+    sender: str
+    to: str
+    text: str
+
+
+def brand_host(brand_url: str) -> str:
+    """J4: `https://Example.com/` and `example.com` name the same brand."""
+    value = brand_url.strip()
+    try:
+        host = urlsplit(value if "://" in value else f"//{value}").hostname
+    except ValueError:
+        return ""
+    return (host or "").lower()
+
+
+_STATUS_FORMS = re.compile(r"^(?:(?P<number>[01]) - )?(?P<name>active|inactive)$", re.IGNORECASE)
+
+
+def parse_status(value: object) -> Status:
+    """J5: `Active`/`Inactive` in any case, `1 - Active`/`0 - Inactive`, or 1/0."""
+    if value in (0, 1) and not isinstance(value, bool):
+        return "Active" if value == 1 else "Inactive"
+    match = _STATUS_FORMS.match(value) if isinstance(value, str) else None
+    if match is None:
+        raise InvalidField(f"{value!r} is not an accepted status", field="/status")
+    status: Status = "Active" if match["name"].lower() == "active" else "Inactive"
+    if match["number"] is not None and match["number"] != ("1" if status == "Active" else "0"):
+        raise InvalidField(f"{value!r} pairs a number with the other status", field="/status")
+    return status
+
+
+def save_setting(tx: Transaction, setting: SmsSetting) -> None:
+    """Store a setting; a new default clears the brand's other default in the same transaction (J6)."""
+    if setting.is_default:
+        for other in tx.rows(SETTINGS):
+            if other.brand == setting.brand and other.is_default and other.id != setting.id:
+                tx.put(SETTINGS, other.id, replace(other, is_default=False))
+    tx.put(SETTINGS, setting.id, setting)
+
+
+class JFramework:
+    """The JFramework backend: every operation runs in one store transaction."""
+
+    def __init__(self, store: Store, clock: Clock, ids: IdGenerator, outbox: Outbox) -> None:
+        self.store, self.clock, self.ids, self.outbox = store, clock, ids, outbox
+
+    # -- authentication (J2, J3, J4) ------------------------------------------------------------
+    def authenticate_brand(self, brand_url: str) -> str:
+        host = brand_host(brand_url)
+        with self.store.transaction() as tx:
+            if not host or tx.get(BRANDS, host) is None:
+                raise Unauthorized("The Brand-URL header names no known brand.", field="header:Brand-URL")
+        return host
+
+    def authenticate(self, brand_url: str, auth_key: str) -> Caller:
+        host = self.authenticate_brand(brand_url)
+        with self.store.transaction() as tx:
+            key: AuthKey | None = tx.get(KEYS, auth_key)
+        if key is None or key.brand != host:
+            raise Unauthorized("The Auth-Key is not valid for this brand.", field="header:Auth-Key")
+        return Caller(brand=host, role=key.role)
+
+    @staticmethod
+    def _require_admin(caller: Caller) -> None:
+        if caller.role != "admin":
+            raise AccessDenied(f"The role {caller.role!r} may only read.")
+
+    # -- catalogue (J1) -------------------------------------------------------------------------
+    def catalogue(
+        self, type: str | None = None, status: str | None = None, keywords: str | None = None
+    ) -> list[AppIntegration]:
+        needle = (keywords or "").strip().lower()
+        with self.store.transaction() as tx:
+            entries: list[AppIntegration] = tx.rows(CATALOGUE)
+        return [
+            e
+            for e in entries
+            if (type is None or e.type == type)
+            and (status is None or e.status == status)
+            and (not needle or needle in " ".join((e.name, e.domain, e.description or "")).lower())
+        ]
+
+    def _sms_integration(self, tx: Transaction, integration_id: str) -> AppIntegration:
+        integration: AppIntegration | None = tx.get(CATALOGUE, integration_id)
+        if integration is None:
+            raise AppIntegrationNotFound(
+                f"The AppIntegration {integration_id!r} is not found.", field="appIntegrationId"
+            )
+        if integration.type != "SMS":
+            raise AppIntegrationUnsupported(
+                f"The AppIntegration {integration_id!r} is a {integration.type} provider, not SMS.",
+                field="appIntegrationId",
+            )
+        return integration
+
+    # -- SMS settings (J6, J9, J10, J16, J18) ---------------------------------------------------
+    def _view(self, tx: Transaction, setting: SmsSetting) -> SettingView:
+        return SettingView(setting, tx.get(CATALOGUE, setting.app_integration_id))
+
+    def _owned(self, tx: Transaction, caller: Caller, setting_id: str) -> SmsSetting:
+        setting: SmsSetting | None = tx.get(SETTINGS, setting_id)
+        if setting is None or setting.brand != caller.brand:
+            raise SettingNotFound(f"The AppIntegrationSMS {setting_id!r} is not found.", field="id")
+        return setting
+
+    def list_settings(self, caller: Caller) -> list[SettingView]:
+        with self.store.transaction() as tx:
+            owned = [s for s in tx.rows(SETTINGS) if s.brand == caller.brand]
+            owned.sort(key=lambda s: s.created)  # stable: same instant keeps insertion order
+            return [self._view(tx, s) for s in owned]
+
+    def get_setting(self, caller: Caller, setting_id: str) -> SettingView:
+        with self.store.transaction() as tx:
+            return self._view(tx, self._owned(tx, caller, setting_id))
+
+    def create_setting(self, caller: Caller, command: Mapping[str, Any]) -> SettingView:
+        self._require_admin(caller)
+        with self.store.transaction() as tx:
+            setting = self._from_command(
+                tx,
+                command,
+                setting_id=self._new_setting_id(tx),
+                brand=caller.brand,
+                created=self.clock.now(),
+            )
+            save_setting(tx, setting)
+            return self._view(tx, setting)
+
+    def update_setting(self, caller: Caller, setting_id: str, command: Mapping[str, Any]) -> SettingView:
+        self._require_admin(caller)
+        with self.store.transaction() as tx:
+            current = self._owned(tx, caller, setting_id)
+            setting = self._from_command(
+                tx, command, setting_id=current.id, brand=current.brand, created=current.created
+            )
+            save_setting(tx, setting)
+            return self._view(tx, setting)
+
+    def delete_setting(self, caller: Caller, setting_id: str) -> None:
+        self._require_admin(caller)
+        with self.store.transaction() as tx:
+            tx.delete(SETTINGS, self._owned(tx, caller, setting_id).id)
+
+    def _new_setting_id(self, tx: Transaction) -> str:
+        while True:
+            candidate = self.ids.alphanumeric("jframework.setting", 18)
+            if tx.get(SETTINGS, candidate) is None:
+                return candidate
+
+    def _from_command(
+        self, tx: Transaction, command: Mapping[str, Any], *, setting_id: str, brand: str, created: datetime
+    ) -> SmsSetting:
+        """A full replacement from a create/update body (PUT omits nothing silently: J6)."""
+        integration = self._sms_integration(tx, command["appIntegrationId"])
+        return SmsSetting(
+            id=setting_id,
+            brand=brand,
+            app_integration_id=integration.id,
+            name=command["name"],
+            username=command["username"],
+            password=command["password"],
+            phone_number=command["phoneNumber"],
+            description=command.get("description"),
+            status=parse_status(command["status"]) if command.get("status") is not None else "Active",
+            is_default=bool(command.get("isDefault", False)),
+            created=created,
+        )
+
+    # -- test send (J11) ------------------------------------------------------------------------
+    def send_test(self, caller: Caller, integration_id: str, message: TestMessage) -> bool:
+        """True if the provider accepted the credentials, in which case the SMS is in the outbox."""
+        self._require_admin(caller)
+        with self.store.transaction() as tx:
+            integration = self._sms_integration(tx, integration_id)
+        accepted = integration.credentials is None or (
+            (message.username, message.password) in integration.credentials
+        )
+        if accepted:
+            self.outbox.record(
+                OutboxMessage(
+                    provider=PROVIDER,
+                    sender=message.sender,
+                    to=message.to,
+                    text=message.text,
+                    sent_at=self.clock.now(),
+                    extra={"brand": caller.brand, "appIntegrationId": integration.id},
+                )
+            )
+        return accepted

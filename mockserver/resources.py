@@ -1,0 +1,21 @@
+"""Where the bundled specs and fixtures live: inside the wheel, or at the top of a source checkout."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def data_path(*parts: str) -> Path:
+    """`data_path("openapi", "jframework.yaml")`: the wheel's copy if installed, else the checkout's."""
+    bundled = PACKAGE_DIR.joinpath("_data", *parts)
+    return bundled if bundled.exists() else PACKAGE_DIR.parent.joinpath(*parts)
+
+
+def default_fixtures() -> Path:
+    return data_path("fixtures", "default.yaml")
+
+
+def fixture_schema() -> Path:
+    return data_path("fixtures", "schema.json")

@@ -1,0 +1,103 @@
+"""A live fake on a real loopback port, in a background thread (tests, notebooks, scripts)."""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+import uvicorn
+
+from mockserver.app import MockApp, create_app
+
+
+class _Server(uvicorn.Server):
+    """uvicorn's server that signals when it is ready to answer."""
+
+    def __init__(self, config: uvicorn.Config) -> None:
+        super().__init__(config)
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets)
+        self.ready.set()
+
+
+def bind(host: str, port: int) -> socket.socket:
+    """A listening socket; with port 0 the OS picks a free one (see `getsockname()`)."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((host, port))
+    sock.listen(2048)
+    sock.set_inheritable(True)
+    return sock
+
+
+def uvicorn_config(app: Any, **overrides: Any) -> uvicorn.Config:
+    """The one place where the server settings `mockserver serve` uses are decided."""
+    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off"}
+    options.update(overrides)
+    return uvicorn.Config(app, **options)
+
+
+class MockServer:
+    """Starts the fake on a free port of 127.0.0.1; stop it with `stop()` or a `with` block."""
+
+    def __init__(
+        self,
+        fixtures: list[str | Path] | None = None,
+        *,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        app: MockApp | None = None,
+        **app_options: Any,
+    ) -> None:
+        self.app = app if app is not None else create_app(fixtures, **app_options)
+        self.host = host
+        self._requested_port = port
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self.port = 0
+
+    @property
+    def url(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.port}"
+
+    @property
+    def jframework_url(self) -> str:
+        return f"{self.url}/jframework"
+
+    def start(self, timeout: float = 10.0) -> MockServer:
+        sock = bind(self.host, self._requested_port)
+        self.port = sock.getsockname()[1]
+        self._server = _Server(uvicorn_config(self.app))
+        self._thread = threading.Thread(
+            target=self._server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
+        )
+        self._thread.start()
+        if not self._server.ready.wait(timeout):
+            self.stop()
+            raise RuntimeError(f"the fake did not start within {timeout} s")
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self._server = self._thread = None
+
+    def reset(self) -> None:
+        self.app.reset()
+
+    def __enter__(self) -> MockServer:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
