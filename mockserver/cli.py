@@ -7,8 +7,8 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mockserver import __version__, resources
-from mockserver.core.fixtures import FixtureError, FixtureSchema, read_document
+from mockserver import __version__
+from mockserver.core.fixtures import FixtureError
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
@@ -40,7 +40,9 @@ def _parser() -> argparse.ArgumentParser:
 
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
     fixture_commands = fixtures.add_subparsers(dest="fixtures_command", required=True)
-    check = fixture_commands.add_parser("check", help="validate fixture files; exit 1 on problems")
+    check = fixture_commands.add_parser(
+        "check", help="validate fixture files as `serve --fixtures` would load them; exit 1 on problems"
+    )
     check.add_argument("files", nargs="+", metavar="FILE")
     return parser
 
@@ -56,8 +58,7 @@ def _check_fixtures(files: Sequence[str]) -> int:
     from mockserver.app import create_app
 
     try:
-        FixtureSchema(resources.fixture_schema()).check([read_document(f) for f in files])
-        create_app(files)  # the providers' own rules: references, duplicates
+        create_app(files)  # the schema, then the providers' own rules: references, duplicates
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 1

@@ -12,7 +12,7 @@ from typing import Any
 import yaml
 from jsonschema import Draft7Validator
 
-from mockserver.core.validation import describe, json_pointer
+from mockserver.core.validation import schema_problems
 
 
 class FixtureError(Exception):
@@ -71,20 +71,12 @@ class FixtureSchema:
         self._validator = Draft7Validator(json.loads(schema_path.read_text()))
 
     def problems(self, document: FixtureDocument) -> list[str]:
-        errors = sorted(
-            self._validator.iter_errors(document.data), key=lambda e: list(map(str, e.absolute_path))
-        )
-        return [f"{document.source}: {json_pointer(e.absolute_path)}: {_message(e)}" for e in errors]
+        return [
+            f"{document.source}: {p.field}: {p.message}"
+            for p in schema_problems(self._validator, document.data)
+        ]
 
     def check(self, documents: Iterable[FixtureDocument]) -> None:
         lines = [line for document in documents for line in self.problems(document)]
         if lines:
             raise FixtureError(lines)
-
-
-def _message(error: Any) -> str:
-    if error.validator == "additionalProperties":
-        return " ".join(error.message.split())
-    if error.validator == "required":
-        return error.message
-    return describe(error)

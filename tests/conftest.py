@@ -1,0 +1,39 @@
+"""Shared fixtures: one live fake per session on a real loopback port, reset before each test."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import httpx
+import pytest
+
+from mockserver import MockServer
+
+ADMIN = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
+VIEWER = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-viewer-key"}
+OTHER_ADMIN = {"Brand-URL": "other.example.com", "Auth-Key": "other-admin-key"}
+
+
+@pytest.fixture(scope="session")
+def live_server() -> Iterator[MockServer]:
+    with MockServer(seed=7) as server:
+        yield server
+
+
+@pytest.fixture
+def server(live_server: MockServer) -> MockServer:
+    live_server.reset()
+    return live_server
+
+
+@pytest.fixture
+def jfw(server: MockServer) -> Iterator[httpx.Client]:
+    """A client of the JFramework API, authenticated as the demo brand's admin."""
+    with httpx.Client(base_url=server.jframework_url, headers=ADMIN, timeout=10) as client:
+        yield client
+
+
+@pytest.fixture
+def state(server: MockServer):
+    """Call to get the store's current contents, to prove a failed request changed nothing."""
+    return server.app.backend.store.snapshot
