@@ -447,3 +447,27 @@ def test_swagger_ui_is_served_under_the_prefix(server):
         spec = client.get("/jframework/openapi.json")
     assert ui.status_code == 200 and "swagger" in ui.text.lower()
     assert spec.json()["info"]["title"].startswith("JFramework")
+
+
+# -- J15: configured rate limit ----------------------------------------------------------------
+def test_a_configured_rate_limit_answers_429_with_retry_after(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from mockserver import MockServer
+
+    limits = tmp_path / "limits.yaml"
+    limits.write_text(
+        "jframework:\n  brands:\n    - url: demo.example.com\n      authKeys:\n"
+        "        - {key: limited-key, role: admin, rateLimit: {requests: 3, perSeconds: 60}}\n"
+    )
+    with MockServer(["default", limits]) as server:
+        server.app.backend.clock.freeze(datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC))
+        headers = {"Brand-URL": "demo.example.com", "Auth-Key": "limited-key"}
+        with httpx.Client(base_url=server.jframework_url, headers=headers) as client:
+            assert [client.get(SMS).status_code for _ in range(3)] == [200] * 3
+            limited = client.get(SMS)
+            envelope = assert_error(limited, 429, "RateLimitExceeded")
+            assert limited.headers["retry-after"] == "60"
+            assert "rate limit" in envelope["message"]
+            server.app.backend.clock.advance(timedelta(seconds=60))
+            assert client.get(SMS).status_code == 200

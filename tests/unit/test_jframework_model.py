@@ -197,3 +197,29 @@ def test_test_send_checks_listed_credentials_and_records_the_sms(jfw: JFramework
         jfw.send_test(ADMIN, "stripe", ok)
     with pytest.raises(AppIntegrationNotFound):
         jfw.send_test(ADMIN, "nope", ok)
+
+
+def test_a_rate_limited_key_gets_429_until_the_window_turns(backend: Backend, jfw: JFramework):
+    from mockserver.providers.jframework.model import RateLimited
+
+    limited = {
+        "brands": [
+            {
+                "url": "demo.example.com",
+                "authKeys": [
+                    {"key": "slow", "role": "admin", "rateLimit": {"requests": 2, "perSeconds": 60}}
+                ],
+            }
+        ]
+    }
+    with backend.store.transaction() as tx:
+        fixtures.load(tx, limited, backend.clock)
+    backend.clock.freeze(datetime(2026, 3, 1, 12, 0, 10, tzinfo=UTC))
+    jfw.authenticate("demo.example.com", "slow")
+    jfw.authenticate("demo.example.com", "slow")
+    with pytest.raises(RateLimited) as caught:
+        jfw.authenticate("demo.example.com", "slow")
+    assert caught.value.retry_after == 50
+    jfw.authenticate("demo.example.com", "admin")  # other keys are not limited
+    backend.clock.advance(timedelta(seconds=50))
+    assert jfw.authenticate("demo.example.com", "slow") == ADMIN

@@ -41,12 +41,16 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str, str | None]] = {
         "The app integration is unsupported.",
     ),
     model.InvalidField: (400, "InvalidInput", None),
+    model.RateLimited: (429, "RateLimitExceeded", None),
 }
 
 
 def from_domain(exc: DomainError) -> ApiError:
     status, code, message = DOMAIN_ERRORS.get(type(exc), (500, "InternalServerError", None))
-    return ApiError(status, code=code, message=message, problems=[Problem(exc.message, exc.field)])
+    error = ApiError(status, code=code, message=message, problems=[Problem(exc.message, exc.field)])
+    if isinstance(exc, model.RateLimited):
+        error.headers["Retry-After"] = str(exc.retry_after)
+    return error
 
 
 def ok(data: Any, status: int = 200, message: str = SUCCESS_MESSAGE) -> tuple[dict[str, Any], int]:

@@ -16,6 +16,7 @@ from mockserver.providers.jframework.model import (
     AppIntegration,
     AuthKey,
     Brand,
+    RateLimit,
     SmsSetting,
     brand_host,
     parse_status,
@@ -41,7 +42,17 @@ def load(tx: Transaction, section: dict[str, Any], clock: Clock) -> None:
                 raise DomainError(
                     f"already belongs to brand {owner.brand}", field=f"/brands/{b}/authKeys/{k}/key"
                 )
-            tx.put(KEYS, key["key"], AuthKey(key=key["key"], brand=host, role=key["role"]))
+            limit = key.get("rateLimit")
+            tx.put(
+                KEYS,
+                key["key"],
+                AuthKey(
+                    key=key["key"],
+                    brand=host,
+                    role=key["role"],
+                    rate_limit=RateLimit(limit["requests"], limit["perSeconds"]) if limit else None,
+                ),
+            )
         for s, setting in enumerate(entry.get("smsSettings", [])):
             save_setting(tx, _setting(tx, setting, host, clock, f"/brands/{b}/smsSettings/{s}"))
 

@@ -5,6 +5,7 @@ Pure state and rules (decisions J2-J18 in the README); nothing here knows about 
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
@@ -19,7 +20,9 @@ from mockserver.core.outbox import Outbox, OutboxMessage
 from mockserver.core.store import Store, Transaction
 
 PROVIDER = "jframework"
-BRANDS, KEYS, CATALOGUE, SETTINGS = (f"{PROVIDER}.{t}" for t in ("brands", "keys", "catalogue", "sms"))
+BRANDS, KEYS, CATALOGUE, SETTINGS, RATE = (
+    f"{PROVIDER}.{t}" for t in ("brands", "keys", "catalogue", "sms", "rate")
+)
 
 Role = Literal["admin", "viewer"]
 Status = Literal["Active", "Inactive"]
@@ -50,6 +53,16 @@ class InvalidField(DomainError):
     """A value the schema lets through but a rule refuses (J5)."""
 
 
+class RateLimited(DomainError):
+    """The key used up its configured requests for the current window (J15)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(
+            f"The Auth-Key's rate limit is used up; retry in {retry_after} s.", field="header:Auth-Key"
+        )
+        self.retry_after = retry_after
+
+
 @dataclass(frozen=True, slots=True)
 class Brand:
     host: str
@@ -57,10 +70,25 @@ class Brand:
 
 
 @dataclass(frozen=True, slots=True)
+class RateLimit:
+    requests: int
+    per_seconds: int
+
+
+@dataclass(frozen=True, slots=True)
 class AuthKey:
     key: str
     brand: str
     role: Role
+    rate_limit: RateLimit | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RateWindow:
+    """Requests counted for one key in the fixed window starting at `start` (epoch seconds)."""
+
+    start: int
+    count: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +201,20 @@ class JFramework:
             key: AuthKey | None = tx.get(KEYS, auth_key)
         if key is None or key.brand != host:
             raise Unauthorized("The Auth-Key is not valid for this brand.", field="header:Auth-Key")
+        if key.rate_limit is not None:
+            self._count_request(key.key, key.rate_limit)
         return Caller(brand=host, role=key.role)
+
+    def _count_request(self, key: str, limit: RateLimit) -> None:
+        """J15: a fixed window on the fake clock; the request over the limit is not counted."""
+        now = self.clock.now().timestamp()
+        start = int(now // limit.per_seconds * limit.per_seconds)
+        with self.store.transaction() as tx:
+            window: RateWindow | None = tx.get(RATE, key)
+            count = window.count if window is not None and window.start == start else 0
+            if count >= limit.requests:
+                raise RateLimited(retry_after=max(1, math.ceil(start + limit.per_seconds - now)))
+            tx.put(RATE, key, RateWindow(start, count + 1))
 
     @staticmethod
     def _require_admin(caller: Caller) -> None:
