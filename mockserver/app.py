@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
+from connexion.json_schema import resolve_refs
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.middleware import MiddlewarePosition
 from connexion.options import SwaggerUIOptions
@@ -25,10 +26,17 @@ from mockserver.core.http import DEFAULT_MAX_BODY, MEDIA_TYPE_KEY, RequestGuard,
 from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.security import bound_security_map
 from mockserver.core.validation import validator_map
+from mockserver.core.xmlbody import XML_MEDIA_TYPES, XMLRequestBodyValidator, XMLResponseBodyValidator
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
+from mockserver.providers.twosms import PROVIDER as TWOSMS
 
-PROVIDERS: tuple[Provider, ...] = (JFRAMEWORK,)
+PROVIDERS: tuple[Provider, ...] = (JFRAMEWORK, TWOSMS)
+
+XML_VALIDATOR_MAP = validator_map(
+    body_validators=dict.fromkeys(XML_MEDIA_TYPES, XMLRequestBodyValidator),
+    response_validators=dict.fromkeys(XML_MEDIA_TYPES, XMLResponseBodyValidator),
+)
 
 logger = logging.getLogger("mockserver")
 
@@ -36,6 +44,7 @@ logger = logging.getLogger("mockserver")
 # logs every 4xx as a warning: noise for a fake whose job is to answer bad requests.
 logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
 logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
+logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
 
 
 class MockApp:
@@ -60,6 +69,9 @@ class MockApp:
         self.connexion = self._build(validate_responses, max_body)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        # Connexion's router works on a shallow copy of the scope; a shared `extensions` dict is
+        # how routing facts (operation, negotiated type) reach the error handler above it.
+        scope.setdefault("extensions", {})
         await self.connexion(scope, receive, send)
 
     # -- state ----------------------------------------------------------------------------------
@@ -91,8 +103,9 @@ class MockApp:
         for provider in self.providers.values():
             spec_path = resources.data_path("openapi", provider.spec_file)
             base_path = f"/{provider.name}"
-            self._routes[base_path] = RouteTable(yaml.safe_load(spec_path.read_text()), base_path)
-            handlers = provider.build_handlers(self.backend)
+            routes = RouteTable(resolve_refs(yaml.safe_load(spec_path.read_text())), base_path)
+            self._routes[base_path] = routes
+            handlers = provider.build_handlers(self.backend, routes)
             app.add_api(
                 spec_path,
                 base_path=base_path,
@@ -100,7 +113,7 @@ class MockApp:
                 resolver=Resolver(function_resolver=lambda op_id, h=handlers: getattr(h, op_id)),
                 pythonic_params=True,
                 validate_responses=validate_responses,
-                validator_map=validator_map(),
+                validator_map=XML_VALIDATOR_MAP,
                 security_map=bound_security_map(handlers),
                 swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
             )
@@ -147,8 +160,11 @@ class MockApp:
             error.headers["Allow"] = ", ".join(table.allowed_methods(request.url.path))
         if provider is None:
             return _plain_error(error)
-        context = request.scope.get("extensions", {}).get("connexion_context", {})
-        return provider.render_error(error, context.get(MEDIA_TYPE_KEY))
+        extensions = request.scope.get("extensions", {})
+        media_type = extensions.get("connexion_context", {}).get(MEDIA_TYPE_KEY)
+        operation_id = extensions.get("connexion_routing", {}).get("operation_id")
+        operation = table.operations.get(operation_id) if table and operation_id else None
+        return provider.render_error(error, media_type, operation)
 
 
 def _plain_error(error: ApiError) -> ConnexionResponse:

@@ -26,10 +26,13 @@ class Backend:
     clock: Clock = field(default_factory=Clock)
     store: Store = field(default_factory=Store)
     outbox: Outbox = field(default_factory=Outbox)
+    public_url: str = "http://127.0.0.1:8080"
+    """Where clients reach this fake; links in delivered SMS point here. Set once serving."""
     ids: IdGenerator = field(init=False)
 
     def __post_init__(self) -> None:
         self.ids = IdGenerator(self.seed)
+        self.store.attach(self.ids)  # a failed request must not advance the id sequence either
 
     def snapshot(self) -> BackendSnapshot:
         return BackendSnapshot(self.store.snapshot(), self.ids.state(), self.outbox.snapshot())

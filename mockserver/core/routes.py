@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 
@@ -15,10 +15,16 @@ class Operation:
     path: str
     consumes: tuple[str, ...]
     produces: tuple[str, ...]
+    responses: dict[str, dict[str, dict]] = field(default_factory=dict)
+    """status -> media type -> schema (refs resolved)."""
+
+    def response_schema(self, status: int, media_type: str) -> dict:
+        by_media_type = self.responses.get(str(status)) or self.responses.get("default") or {}
+        return by_media_type.get(media_type, {})
 
 
 class RouteTable:
-    """The operations of one mounted spec, for 405 `Allow` headers and content negotiation."""
+    """The operations of one mounted spec (refs resolved): 405 `Allow`, negotiation, rendering."""
 
     def __init__(self, spec: dict, base_path: str) -> None:
         self.base_path = base_path.rstrip("/")
@@ -50,8 +56,11 @@ class RouteTable:
 def _operation(method: str, path: str, op: dict) -> Operation:
     consumes = tuple(op.get("requestBody", {}).get("content", {}))
     produces: list[str] = []
-    for response in op.get("responses", {}).values():
-        for media_type in response.get("content", {}):
+    responses: dict[str, dict[str, dict]] = {}
+    for status, response in op.get("responses", {}).items():
+        content = response.get("content", {})
+        responses[str(status)] = {media_type: body.get("schema", {}) for media_type, body in content.items()}
+        for media_type in content:
             if media_type not in produces:
                 produces.append(media_type)
-    return Operation(op["operationId"], method.upper(), path, consumes, tuple(produces))
+    return Operation(op["operationId"], method.upper(), path, consumes, tuple(produces), responses)

@@ -12,9 +12,18 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, Protocol
 
 _MISSING = object()
+
+
+class Participant(Protocol):
+    """State outside the tables that a transaction must also roll back (e.g. id sequences)."""
+
+    def state(self) -> Any: ...
+
+    def restore(self, state: Any) -> None: ...
+
 
 Snapshot = dict[str, dict[Any, Any]]
 
@@ -69,6 +78,10 @@ class Store:
         self._tables: dict[str, dict[Any, Any]] = {}
         self._lock = threading.RLock()
         self._active: Transaction | None = None
+        self._participants: list[Participant] = []
+
+    def attach(self, participant: Participant) -> None:
+        self._participants.append(participant)
 
     @contextmanager
     def transaction(self) -> Iterator[Transaction]:
@@ -78,10 +91,13 @@ class Store:
                 yield self._active
                 return
             tx = self._active = Transaction(self._tables)
+            saved = [(p, p.state()) for p in self._participants]
             try:
                 yield tx
             except BaseException:
                 tx._rollback()
+                for participant, state in saved:
+                    participant.restore(state)
                 raise
             finally:
                 self._active = None

@@ -13,7 +13,12 @@ import typing as t
 from connexion.datastructures import MediaTypeDict
 from connexion.exceptions import BadRequestProblem
 from connexion.json_schema import Draft4RequestValidator
-from connexion.validators import VALIDATOR_MAP, JSONRequestBodyValidator, ParameterValidator
+from connexion.validators import (
+    VALIDATOR_MAP,
+    FormDataValidator,
+    JSONRequestBodyValidator,
+    ParameterValidator,
+)
 from jsonschema import Draft4Validator, ValidationError
 from jsonschema.protocols import Validator
 
@@ -96,6 +101,15 @@ def schema_problems(validator: Validator, instance: object, prefix: str = "") ->
     return sorted(problems, key=lambda p: p.field or "")
 
 
+PARSED_BODY_KEY = "parsed_body"
+"""Handlers that declare a `parsed_body` parameter get the decoded body, whatever its media type."""
+
+
+def stash_body(scope: t.Any, body: t.Any) -> None:
+    """Hand the decoded body to the handler through Connexion's request context."""
+    scope.setdefault("extensions", {}).setdefault("connexion_context", {})[PARSED_BODY_KEY] = body
+
+
 class JSONBodyValidator(JSONRequestBodyValidator):
     """Parses JSON defensively (bad UTF-8, deep nesting) and reports every schema problem."""
 
@@ -108,18 +122,31 @@ class JSONBodyValidator(JSONRequestBodyValidator):
         if not raw:
             return None
         try:
-            return json.loads(raw.decode(self._encoding))
+            body = json.loads(raw.decode(self._encoding))
         except UnicodeDecodeError as exc:
             raise InvalidInput([Problem(f"the body is not valid {self._encoding}: {exc.reason}")]) from None
         except RecursionError:
             raise InvalidInput([Problem("the JSON body is nested too deeply")]) from None
         except ValueError as exc:
             raise InvalidInput([Problem(f"the body is not valid JSON: {one_line(exc)}")]) from None
+        stash_body(scope, body)
+        return body
 
     def _validate(self, body: t.Any) -> None:
         if body is None:
             raise InvalidInput([Problem("the request body must not be empty")])
         problems = schema_problems(self._validator, body)
+        if problems:
+            raise InvalidInput(problems)
+
+
+class FormBodyValidator(FormDataValidator):
+    """Form bodies (as for OAuth2 token requests), reporting every problem like JSON bodies."""
+
+    def _validate(self, body: t.Any) -> None:
+        if not isinstance(body, dict):
+            raise InvalidInput([Problem("the form body must be name=value pairs")])
+        problems = schema_problems(request_validator(self._schema), body)
         if problems:
             raise InvalidInput(problems)
 
@@ -162,9 +189,14 @@ class AllParametersValidator(ParameterValidator):
         return None
 
 
-def validator_map(extra_body_validators: dict[str, type] | None = None) -> dict[str, t.Any]:
+def validator_map(
+    body_validators: dict[str, type] | None = None, response_validators: dict[str, type] | None = None
+) -> dict[str, t.Any]:
     """Connexion's default validator map with ours swapped in (a bare map would drop defaults)."""
     body = MediaTypeDict(VALIDATOR_MAP["body"])
     body["*/*json"] = JSONBodyValidator
-    body.update(extra_body_validators or {})
-    return {**VALIDATOR_MAP, "parameter": AllParametersValidator, "body": body}
+    body["application/x-www-form-urlencoded"] = FormBodyValidator
+    body.update(body_validators or {})
+    response = MediaTypeDict(VALIDATOR_MAP["response"])
+    response.update(response_validators or {})
+    return {**VALIDATOR_MAP, "parameter": AllParametersValidator, "body": body, "response": response}

@@ -10,6 +10,7 @@ from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.backend import Backend
 from mockserver.core.errors import ApiError, DomainError
+from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.store import Transaction
 
 
@@ -19,10 +20,11 @@ class Provider:
     """Also the mount prefix: `/<name>`."""
     spec_file: str
     """File name in `openapi/`."""
-    build_handlers: Callable[[Backend], Any]
+    build_handlers: Callable[[Backend, RouteTable], Any]
     """Returns the object whose methods the spec's operationIds and security functions name."""
     load_fixtures: Callable[[Transaction, dict[str, Any], Backend], None]
     from_domain: Callable[[DomainError], ApiError]
-    render_error: Callable[[ApiError, str | None], ConnexionResponse]
+    render_error: Callable[[ApiError, str | None, Operation | None], ConnexionResponse]
+    """Renders an error in the negotiated media type (None: not negotiated) for the operation."""
     describe: Callable[[Transaction], list[str]]
     """Lines for the start-up banner: demo credentials and the like."""

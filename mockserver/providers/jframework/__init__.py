@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.core.backend import Backend
+from mockserver.core.routes import RouteTable
 from mockserver.core.store import Transaction
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import envelope, fixtures
@@ -12,7 +13,7 @@ from mockserver.providers.jframework.handlers import JFrameworkHandlers
 from mockserver.providers.jframework.model import BRANDS, KEYS, JFramework
 
 
-def _handlers(backend: Backend) -> JFrameworkHandlers:
+def _handlers(backend: Backend, routes: RouteTable) -> JFrameworkHandlers:
     return JFrameworkHandlers(JFramework(backend.store, backend.clock, backend.ids, backend.outbox))
 
 

@@ -9,6 +9,7 @@ from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.clock import isoformat
 from mockserver.core.errors import ApiError, DomainError, Problem
+from mockserver.core.routes import Operation
 from mockserver.providers.jframework import model
 
 SUCCESS_MESSAGE = "The request was successful."
@@ -87,7 +88,9 @@ def error_body(error: ApiError) -> dict[str, Any]:
     }
 
 
-def render_error(error: ApiError, media_type: str | None = None) -> ConnexionResponse:
+def render_error(
+    error: ApiError, media_type: str | None = None, operation: Operation | None = None
+) -> ConnexionResponse:
     """Every JFramework error is JSON, whatever was negotiated (J14)."""
     return ConnexionResponse(
         status_code=error.status,

@@ -1,0 +1,91 @@
+"""The 2SMS `ResponseOf<T>` envelope (T4, T5) in JSON and XML; OAuth2 errors for /Token (T2)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connexion.lifecycle import ConnexionResponse
+
+from mockserver.core.errors import ApiError, DomainError, Problem
+from mockserver.core.render import render
+from mockserver.core.routes import Operation
+from mockserver.providers.twosms import model
+
+SUCCESS = "Success"
+TOKEN_OPERATION = "issue_token"
+
+# status -> (ErrorCode, what to tell the caller) for failures that carry no domain error.
+STANDARD: dict[int, tuple[str, str]] = {
+    400: ("INVALID_REQUEST", "The request is invalid."),
+    401: ("UNAUTHORIZED", "A valid bearer token is required; get one from /Token."),
+    402: ("INSUFFICIENT_CREDITS", "The account has not enough credits."),
+    404: ("NOT_FOUND", "There is nothing at this address."),
+    405: ("METHOD_NOT_ALLOWED", "This method is not allowed here."),
+    406: ("NOT_ACCEPTABLE", "Ask for JSON or XML: application/json, text/json, application/xml or text/xml."),
+    409: ("CONFLICT", "The request conflicts with the message's state."),
+    413: ("PAYLOAD_TOO_LARGE", "The request body is too large."),
+    415: ("UNSUPPORTED_MEDIA_TYPE", "Send the body in a media type this operation accepts."),
+    429: ("RATE_LIMITED", "Too many requests; slow down."),
+    500: ("INTERNAL_ERROR", "An unexpected error occurred."),
+    503: ("SERVICE_UNAVAILABLE", "The service is unavailable."),
+}
+
+DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
+    model.InvalidRequest: (400, "INVALID_REQUEST"),
+    model.Unauthorized: (401, "UNAUTHORIZED"),
+    model.InsufficientCredits: (402, "INSUFFICIENT_CREDITS"),
+    model.MessageNotFound: (404, "MESSAGE_NOT_FOUND"),
+    model.ContactNotFound: (404, "CONTACT_NOT_FOUND"),
+    model.GroupNotFound: (404, "GROUP_NOT_FOUND"),
+    model.MessageExpired: (409, "MESSAGE_EXPIRED"),
+    model.MessageAlreadyRead: (409, "MESSAGE_ALREADY_READ"),
+    model.MessageDissolved: (409, "MESSAGE_DISSOLVED"),
+    model.ResponseLimitReached: (409, "RESPONSE_LIMIT_REACHED"),
+    model.InvalidClient: (400, "invalid_client"),
+    model.UnsupportedGrantType: (400, "unsupported_grant_type"),
+}
+
+
+def from_domain(exc: DomainError) -> ApiError:
+    status, code = DOMAIN_ERRORS.get(type(exc), (500, "INTERNAL_ERROR"))
+    return ApiError(status, code=code, message=exc.message, problems=[Problem(exc.message, exc.field)])
+
+
+def success(detail: Any, user_id: str) -> dict[str, Any]:
+    """JSON order as documented: Identification, Result, Detail (XML order comes from the spec)."""
+    return {
+        "Error": None,
+        "ResponseData": {"Identification": {"UserId": user_id}, "Result": SUCCESS, "Detail": detail},
+    }
+
+
+def error_reason(error: ApiError) -> str:
+    _, standard = STANDARD.get(error.status, ("ERROR", "The request failed."))
+    if error.message:
+        return error.message
+    details = "; ".join(f"{p.field}: {p.message}" if p.field else p.message for p in error.problems)
+    return f"{standard} {details}".strip() if details else standard
+
+
+def render_error(error: ApiError, media_type: str | None, operation: Operation | None) -> ConnexionResponse:
+    code = error.code or STANDARD.get(error.status, ("ERROR", ""))[0]
+    if operation is not None and operation.operation_id == TOKEN_OPERATION:
+        return _oauth_error(error, code)
+    body = {"Error": {"ErrorCode": code, "ErrorReason": error_reason(error)}, "ResponseData": None}
+    return render(body, error.status, media_type, operation, headers=error.headers)
+
+
+def _oauth_error(error: ApiError, code: str) -> ConnexionResponse:
+    """/Token speaks OAuth2 (RFC 6749 section 5.2), not the envelope."""
+    oauth_code = code if code in ("invalid_client", "unsupported_grant_type") else "invalid_request"
+    if error.status >= 500:
+        oauth_code = "server_error"
+    body = {"error": oauth_code, "error_description": error_reason(error)}
+    return ConnexionResponse(
+        status_code=error.status,
+        mimetype="application/json",
+        content_type="application/json",
+        headers=error.headers,
+        body=json.dumps(body),
+    )

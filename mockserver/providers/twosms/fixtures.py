@@ -1,0 +1,119 @@
+"""Turns the `twosms` section of a fixture document into store records."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from mockserver.core.backend import Backend
+from mockserver.core.errors import DomainError
+from mockserver.core.store import Transaction
+from mockserver.providers.twosms.records import (
+    ACCOUNTS,
+    CLIENTS,
+    CONTACTS,
+    GROUPS,
+    MESSAGES,
+    Account,
+    ApiClient,
+    Channel,
+    Contact,
+    Group,
+    Message,
+    MessageType,
+    Recipient,
+    contact_key,
+)
+
+
+def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
+    """Add accounts with their clients, contacts, groups and messages; a known id is replaced.
+
+    Raises DomainError with `field` = the JSON pointer (inside the section) of the faulty entry.
+    """
+    for a, entry in enumerate(section.get("accounts", [])):
+        where = f"/accounts/{a}"
+        account_id = entry["id"].lower()
+        tx.put(
+            ACCOUNTS,
+            account_id,
+            Account(account_id, entry["name"], entry["credits"], entry.get("offPeakCredits", 0)),
+        )
+        for c, client in enumerate(entry.get("clients", [])):
+            owner = tx.get(CLIENTS, client["clientId"])
+            if owner is not None and owner.account_id != account_id:
+                raise DomainError("already belongs to another account", field=f"{where}/clients/{c}/clientId")
+            tx.put(CLIENTS, client["clientId"], ApiClient(client["clientId"], client["secret"], account_id))
+        for contact in entry.get("contacts", []):
+            record = Contact(
+                account_id,
+                contact["personNumber"],
+                contact["mobile"],
+                contact.get("firstName", ""),
+                contact.get("lastName", ""),
+                contact.get("email", ""),
+            )
+            tx.put(CONTACTS, record.key, record)
+        for g, group in enumerate(entry.get("groups", [])):
+            for m, member in enumerate(group["members"]):
+                if tx.get(CONTACTS, contact_key(account_id, member)) is None:
+                    raise DomainError(
+                        "names no contact of this account", field=f"{where}/groups/{g}/members/{m}"
+                    )
+            tx.put(
+                GROUPS,
+                group["id"].lower(),
+                Group(group["id"].lower(), account_id, group["name"], tuple(group["members"])),
+            )
+        for i, message in enumerate(entry.get("messages", [])):
+            tx.put(
+                MESSAGES,
+                message["id"].lower(),
+                _message(tx, message, account_id, backend, f"{where}/messages/{i}"),
+            )
+
+
+def _message(
+    tx: Transaction, entry: dict[str, Any], account_id: str, backend: Backend, where: str
+) -> Message:
+    recipients = []
+    for r, recipient in enumerate(entry["recipients"]):
+        if "personNumber" in recipient:
+            contact = tx.get(CONTACTS, contact_key(account_id, recipient["personNumber"]))
+            if contact is None:
+                raise DomainError(
+                    "names no contact of this account", field=f"{where}/recipients/{r}/personNumber"
+                )
+            mobile, person = contact.mobile, contact.person_number
+        else:
+            mobile, person = recipient["mobile"], None
+        token = recipient.get("contactId") or backend.ids.alphanumeric("twosms.contact-token", 24)
+        recipients.append(
+            Recipient(mobile, token, Channel(recipient.get("channel", 2)), person, recipient.get("reads", 0))
+        )
+    sent = _instant(entry.get("dateSent")) or backend.clock.now()
+    expired = entry.get("expired", False)
+    expiry = _instant(entry.get("expiryDate"))
+    return Message(
+        id=entry["id"].lower(),
+        account_id=account_id,
+        type=MessageType[entry.get("type", "ADVANCED")],
+        sender=entry.get("sender", ""),
+        content=entry.get("content", ""),
+        reference=entry.get("reference", ""),
+        created=sent,
+        date_to_send=sent,
+        sent_at=sent,
+        expiry=expiry,
+        expired_at=(expiry or sent) if expired else None,
+        reads_allowed=entry.get("readsAllowed"),
+        response_limit=entry.get("responseLimit"),
+        recipients=tuple(recipients),
+    )
+
+
+def _instant(value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

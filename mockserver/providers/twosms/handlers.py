@@ -1,0 +1,128 @@
+"""operationId targets for openapi/twosms.yaml: validated request in, envelope out (JSON or XML)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from connexion.lifecycle import ConnexionResponse
+
+from mockserver.core.clock import isoformat
+from mockserver.core.render import render
+from mockserver.core.routes import RouteTable
+from mockserver.providers.twosms import envelope
+from mockserver.providers.twosms.model import Caller, MessageView, SmsTransaction, TwoSms
+from mockserver.providers.twosms.records import Reply
+
+
+class TwoSmsHandlers:
+    """Bound to one model and one route table, so several servers can live in one process."""
+
+    def __init__(self, model: TwoSms, routes: RouteTable) -> None:
+        self.model = model
+        self.routes = routes
+
+    def _reply(
+        self, operation_id: str, detail: Any, caller_id: str, media_type: str | None
+    ) -> ConnexionResponse:
+        body = envelope.success(detail, caller_id)
+        return render(body, 200, media_type, self.routes.operations[operation_id])
+
+    def _caller(self, token_info: dict[str, Any]) -> Caller:
+        return token_info["caller"]
+
+    # Security function named by `x-bearerInfoFunc`.
+    def check_token(self, token: str) -> dict[str, Any]:
+        self.model.deliver_due()  # any authenticated call is a moment the fake clock may have passed
+        return {"caller": self.model.authenticate(token)}
+
+    async def issue_token(self, body: dict[str, Any]) -> Any:
+        token = self.model.issue_token(body["grant_type"], body["client_id"], body["client_secret"])
+        return {"access_token": token.token, "token_type": "bearer", "expires_in": 28800}, 200
+
+    async def send_message(self, token_info: dict, parsed_body: dict, media_type: str | None = None) -> Any:
+        caller = self._caller(token_info)
+        result = self.model.send(caller, parsed_body)
+        return self._reply("send_message", transaction_json(result), caller.client_id, media_type)
+
+    async def update_message(
+        self, token_info: dict, message_id: str, parsed_body: dict, media_type: str | None = None
+    ) -> Any:
+        caller = self._caller(token_info)
+        result = self.model.update(caller, message_id, parsed_body)
+        return self._reply("update_message", transaction_json(result), caller.client_id, media_type)
+
+    async def view_message(self, id_: str, contact_id: str, media_type: str | None = None) -> Any:
+        self.model.deliver_due()
+        view = self.model.view(id_, contact_id)
+        return self._reply("view_message", view_json(view), view.recipient.mobile, media_type)
+
+    async def post_reply(self, token_info: dict, parsed_body: dict, media_type: str | None = None) -> Any:
+        caller = self._caller(token_info)
+        message = self.model.reply(caller, parsed_body)
+        return self._reply("post_reply", {"MessageID": message.id}, caller.client_id, media_type)
+
+    async def expire_messages(
+        self, token_info: dict, parsed_body: dict, media_type: str | None = None
+    ) -> Any:
+        caller = self._caller(token_info)
+        count = self.model.expire(caller, parsed_body)
+        return self._reply("expire_messages", {"NoOfMessages": str(count)}, caller.client_id, media_type)
+
+    async def get_account(self, token_info: dict, media_type: str | None = None) -> Any:
+        caller = self._caller(token_info)
+        account = self.model.account(caller)
+        detail = {
+            "AccountID": account.id,
+            "Name": account.name,
+            "AnyTimeBalance": account.credits,
+            "OffPeakBalance": account.off_peak_credits,
+            "TwoFactorEnabled": False,
+        }
+        return self._reply("get_account", detail, caller.client_id, media_type)
+
+
+def transaction_json(result: SmsTransaction) -> dict[str, str]:
+    """SmsTransaction: every value a string, as the docs show."""
+    return {
+        "MessageID": result.message.id,
+        "NoOfContacts": str(result.contacts),
+        "NoOfQuickRecipients": str(result.quick_recipients),
+        "NoOfSMS": str(result.sms),
+        "NoOfEmails": str(result.emails),
+        "PreTransaction": str(result.credits_before),
+        "PostTransaction": str(result.credits_after),
+        "CreditsUsed": str(result.credits_used),
+        "MessageText": result.message.content,
+    }
+
+
+def reply_json(message_id: str, reply: Reply) -> dict[str, Any]:
+    return {
+        "MessageID": message_id,
+        "From": reply.sender,
+        "DateInsert": isoformat(reply.inserted),
+        "Response": reply.text,
+        "SenderSent": reply.sender_sent,
+    }
+
+
+def view_json(view: MessageView) -> dict[str, Any]:
+    message, recipient = view.message, view.recipient
+    limit = message.response_limit
+    replies = [r for r in message.replies if r.sender == recipient.mobile]
+    return {
+        "Contact": recipient.mobile,
+        "DateTimeExpiry": isoformat(message.expiry) if message.expiry else None,
+        "DateTimeSent": isoformat(message.sent_at or message.date_to_send),
+        "Disclaimer": "",
+        "Flagger": False,
+        "From": message.sender,
+        "LogoURL": "",
+        "Message": message.content,
+        "MessageId": message.id,
+        "ReadsRemaining": "Unlimited" if view.reads_remaining is None else str(view.reads_remaining),
+        "Responses": [reply_json(message.id, r) for r in replies],
+        "ResponseEnabled": limit is None or limit > 0,
+        "ResponseLimitReached": limit is not None and len(replies) >= limit,
+        "To": recipient.mobile,
+    }

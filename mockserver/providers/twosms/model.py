@@ -1,0 +1,510 @@
+"""2SMS Customer Portal: tokens, accounts and credits, contacts and groups, secure messages.
+
+Pure state and rules (decisions T2-T14 in the README); nothing here knows about HTTP. Every
+operation runs in one store transaction; SMS are put in the outbox only once it has committed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from mockserver.core.clock import Clock
+from mockserver.core.errors import DomainError
+from mockserver.core.ids import IdGenerator
+from mockserver.core.outbox import Outbox, OutboxMessage
+from mockserver.core.store import Store, Transaction
+from mockserver.providers.twosms.records import (
+    ACCOUNTS,
+    CLIENTS,
+    CONTACTS,
+    GROUPS,
+    MESSAGES,
+    PROVIDER,
+    QUEUE,
+    TOKEN_LIFETIME_SECONDS,
+    TOKENS,
+    Account,
+    Channel,
+    Contact,
+    Group,
+    Message,
+    MessageType,
+    Recipient,
+    Reply,
+    Token,
+    contact_key,
+)
+from mockserver.providers.twosms.segments import segments
+
+
+# Domain errors; the envelope maps each to its ErrorCode and status (T5) in one table.
+class InvalidClient(DomainError):
+    """Unknown client or wrong secret at /Token (T2)."""
+
+
+class UnsupportedGrantType(DomainError):
+    """/Token with a grant type other than client_credentials (T2)."""
+
+
+class Unauthorized(DomainError):
+    """Missing, unknown or expired bearer token (T3)."""
+
+
+class InvalidRequest(DomainError):
+    """A value the schema lets through but a rule refuses."""
+
+
+class InsufficientCredits(DomainError):
+    """The account cannot pay for the SMS; nothing was sent (T8)."""
+
+
+class MessageNotFound(DomainError):
+    pass
+
+
+class ContactNotFound(DomainError):
+    pass
+
+
+class GroupNotFound(DomainError):
+    pass
+
+
+class MessageExpired(DomainError):
+    pass
+
+
+class MessageAlreadyRead(DomainError):
+    pass
+
+
+class MessageDissolved(DomainError):
+    pass
+
+
+class ResponseLimitReached(DomainError):
+    pass
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account_id: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SmsTransaction:
+    message: Message
+    contacts: int
+    quick_recipients: int
+    sms: int
+    emails: int
+    credits_before: int
+    credits_after: int
+
+    @property
+    def credits_used(self) -> int:
+        return self.credits_before - self.credits_after
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    message: Message
+    recipient: Recipient
+    reads_remaining: int | None
+
+
+def parse_instant(value: str, field: str) -> datetime:
+    try:
+        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidRequest(f"{value!r} is not an ISO 8601 date-time", field=field) from None
+    if instant.tzinfo is None:
+        raise InvalidRequest(f"{value!r} needs a UTC offset or Z", field=field)
+    return instant
+
+
+def enum_value(kind: type[MessageType], value: object, field: str) -> MessageType:
+    """JSON sends the number, XML the upper-case name; both are accepted everywhere (T7)."""
+    try:
+        return kind[value] if isinstance(value, str) else kind(value)
+    except (KeyError, ValueError):
+        raise InvalidRequest(f"{value!r} is not a {kind.__name__}", field=field) from None
+
+
+class TwoSms:
+    """The 2SMS backend over the shared store, clock, ids and outbox."""
+
+    def __init__(
+        self, store: Store, clock: Clock, ids: IdGenerator, outbox: Outbox, public_url: Callable[[], str]
+    ) -> None:
+        self.store, self.clock, self.ids, self.outbox = store, clock, ids, outbox
+        self.public_url = public_url
+
+    # -- tokens (T2, T3) -----------------------------------------------------------------------
+    def issue_token(self, grant_type: str, client_id: str, secret: str) -> Token:
+        if grant_type != "client_credentials":
+            raise UnsupportedGrantType(
+                f"The grant type {grant_type!r} is not supported; use client_credentials."
+            )
+        with self.store.transaction() as tx:
+            client = tx.get(CLIENTS, client_id)
+            if client is None or client.secret != secret:
+                raise InvalidClient("The client id or secret is wrong.")
+            token = Token(
+                token=self.ids.alphanumeric("twosms.token", 40),
+                client_id=client_id,
+                account_id=client.account_id,
+                expires_at=self.clock.now() + timedelta(seconds=TOKEN_LIFETIME_SECONDS),
+            )
+            tx.put(TOKENS, token.token, token)
+        return token
+
+    def authenticate(self, bearer: str) -> Caller:
+        with self.store.transaction() as tx:
+            token: Token | None = tx.get(TOKENS, bearer)
+        if token is None:
+            raise Unauthorized("The bearer token is not known; get one from /Token.")
+        if token.expires_at <= self.clock.now():
+            raise Unauthorized("The bearer token expired; get a new one from /Token.")
+        return Caller(account_id=token.account_id, client_id=token.client_id)
+
+    def account(self, caller: Caller) -> Account:
+        with self.store.transaction() as tx:
+            return tx.get(ACCOUNTS, caller.account_id)
+
+    # -- delivery ------------------------------------------------------------------------------
+    def deliver_due(self) -> int:
+        """Send the queued messages whose DateToSend the fake clock has reached; how many."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            due = [m for m in (tx.get(MESSAGES, i) for i in tx.rows(QUEUE)) if m.date_to_send <= now]
+            for message in due:
+                tx.delete(QUEUE, message.id)
+                tx.put(MESSAGES, message.id, replace(message, sent_at=message.date_to_send))
+        for message in due:
+            self._deliver(message, message.recipients)
+        return len(due)
+
+    def _deliver(self, message: Message, recipients: Iterable[Recipient]) -> None:
+        for recipient in recipients:
+            if recipient.channel.sms:
+                self.outbox.record(
+                    OutboxMessage(
+                        provider=PROVIDER,
+                        sender=message.sender,
+                        to=recipient.mobile,
+                        text=self.sms_text(message, recipient),
+                        sent_at=message.sent_at or self.clock.now(),
+                        message_id=message.id,
+                        extra={"contactId": recipient.token, "accountId": message.account_id},
+                    )
+                )
+
+    def sms_text(self, message: Message, recipient: Recipient) -> str:
+        """A standard SMS carries the text; an advanced one, the recipient's link to read it (T8)."""
+        if message.type is MessageType.ADVANCED:
+            link = (
+                f"{self.public_url()}/{PROVIDER}/api/v1/sms/messages/{message.id}?contactId={recipient.token}"
+            )
+            return f"{message.sender or '2SMS'} sent you a secure message: {link}"
+        return message.content
+
+    # -- send (T8) ------------------------------------------------------------------------------
+    def send(self, caller: Caller, request: Mapping[str, Any]) -> SmsTransaction:
+        if request.get("Template") is not None:
+            raise InvalidRequest("Templates are not supported by the fake.", field="/Template")
+        options: Mapping[str, Any] = request.get("Options") or {}
+        now = self.clock.now()
+        message_type = enum_value(MessageType, request["Type"], "/Type")
+        date_to_send = (
+            parse_instant(options["DateToSend"], "/Options/DateToSend") if "DateToSend" in options else now
+        )
+        expiry = (
+            parse_instant(options["ExpiryDate"], "/Options/ExpiryDate") if "ExpiryDate" in options else None
+        )
+        if expiry is not None and expiry <= max(now, date_to_send):
+            raise InvalidRequest("ExpiryDate must be after the send time.", field="/Options/ExpiryDate")
+        with self.store.transaction() as tx:
+            message_id = self.ids.uuid("twosms.message")
+            recipients = self._recipients(tx, caller, request.get("Contacts") or {}, message_id)
+            if not recipients:
+                raise InvalidRequest("The message has no recipients.", field="/Contacts")
+            queued = date_to_send > now
+            message = Message(
+                id=message_id,
+                account_id=caller.account_id,
+                type=message_type,
+                sender=options.get("Sender", ""),
+                content=request.get("Content", ""),
+                reference=options.get("Reference", ""),
+                created=now,
+                date_to_send=date_to_send,
+                sent_at=None if queued else now,
+                expiry=expiry,
+                reads_allowed=options.get("Reads"),
+                response_limit=options.get("ResponseLimit"),
+                recipients=tuple(recipients),
+            )
+            result = self._charge(tx, caller, message, message.recipients)
+            tx.put(MESSAGES, message.id, message)
+            if queued:
+                tx.put(QUEUE, message.id, message.id)
+        if not queued:
+            self._deliver(message, message.recipients)
+        return result
+
+    def _recipients(
+        self, tx: Transaction, caller: Caller, contacts: Mapping[str, Mapping[str, int]], message_id: str
+    ) -> list[Recipient]:
+        found: dict[str, Recipient] = {}
+        for person, channel in (contacts.get("ContactID") or {}).items():
+            contact = self._contact(tx, caller, person, f"/Contacts/ContactID/{person}")
+            found.setdefault(
+                contact.mobile, self._recipient(contact.mobile, Channel(channel), contact.person_number)
+            )
+        for group_id, channel in (contacts.get("GroupID") or {}).items():
+            for contact in self._group_contacts(tx, caller, group_id, f"/Contacts/GroupID/{group_id}"):
+                found.setdefault(
+                    contact.mobile, self._recipient(contact.mobile, Channel(channel), contact.person_number)
+                )
+        for number, channel in (contacts.get("QuickRecipients") or {}).items():
+            if not _is_e164(number):
+                raise InvalidRequest(
+                    f"{number!r} is not an E.164 number", field=f"/Contacts/QuickRecipients/{number}"
+                )
+            found.setdefault(number, self._recipient(number, Channel(channel), None))
+        return list(found.values())
+
+    def _recipient(self, mobile: str, channel: Channel, person_number: int | None) -> Recipient:
+        return Recipient(mobile, self.ids.alphanumeric("twosms.contact-token", 24), channel, person_number)
+
+    def _contact(self, tx: Transaction, caller: Caller, person: object, field: str) -> Contact:
+        number = int(person) if str(person).isdigit() else -1
+        contact = tx.get(CONTACTS, contact_key(caller.account_id, number))
+        if contact is None:
+            raise ContactNotFound(f"No contact with PersonNumber {person} in the address book.", field=field)
+        return contact
+
+    def _group_contacts(self, tx: Transaction, caller: Caller, group_id: str, field: str) -> list[Contact]:
+        group: Group | None = tx.get(GROUPS, group_id.lower())
+        if group is None or group.account_id != caller.account_id:
+            raise GroupNotFound(f"No group {group_id} in the address book.", field=field)
+        return [tx.get(CONTACTS, contact_key(caller.account_id, n)) for n in group.members]
+
+    def _charge(
+        self, tx: Transaction, caller: Caller, message: Message, new: Iterable[Recipient]
+    ) -> SmsTransaction:
+        """One credit per segment per new SMS recipient; refuse the whole request if short (T8)."""
+        new = list(new)
+        sms = sum(1 for r in new if r.channel.sms)
+        cost = sms * segments(message.content)
+        account: Account = tx.get(ACCOUNTS, caller.account_id)
+        if cost > account.credits:
+            raise InsufficientCredits(
+                f"Sending needs {cost} credits and the account has {account.credits}; nothing was sent."
+            )
+        tx.put(ACCOUNTS, account.id, replace(account, credits=account.credits - cost))
+        return SmsTransaction(
+            message=message,
+            contacts=sum(1 for r in new if r.person_number is not None),
+            quick_recipients=sum(1 for r in new if r.person_number is None),
+            sms=sms,
+            emails=sum(1 for r in new if r.channel.email),
+            credits_before=account.credits,
+            credits_after=account.credits - cost,
+        )
+
+    # -- update (T10) ---------------------------------------------------------------------------
+    def _owned(self, tx: Transaction, caller: Caller, message_id: str) -> Message:
+        message: Message | None = tx.get(MESSAGES, message_id.lower())
+        if message is None or message.account_id != caller.account_id:
+            raise MessageNotFound(f"No message {message_id} in this account.", field="messageID")
+        return message
+
+    def update(self, caller: Caller, message_id: str, details: Mapping[str, Any]) -> SmsTransaction:
+        """Apply every change of `details` together, or none (T10)."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            message = self._owned(tx, caller, message_id)
+            if message.expired(now):
+                raise MessageExpired("The message has expired and can no longer be changed.")
+            content = details.get("Content")
+            if (
+                content is not None
+                and content != message.content
+                and any(r.reads for r in message.recipients)
+            ):
+                raise MessageAlreadyRead("The message was already read, so its content can no longer change.")
+            changes: dict[str, Any] = {}
+            if content is not None:
+                changes["content"] = content
+            if details.get("ExpiryDate") is not None:
+                expiry = parse_instant(details["ExpiryDate"], "/ExpiryDate")
+                if expiry <= now:
+                    raise InvalidRequest("ExpiryDate must be in the future.", field="/ExpiryDate")
+                changes["expiry"] = expiry
+            if details.get("NoOfReads") is not None:
+                changes["reads_allowed"] = details["NoOfReads"]
+            recipients = self._changed_recipients(tx, caller, message, details)
+            updated = replace(message, recipients=tuple(recipients), **changes)
+            added = [r for r in recipients if r not in message.recipients]
+            result = self._charge(tx, caller, updated, added)
+            tx.put(MESSAGES, updated.id, updated)
+        if updated.sent_at is not None:
+            self._deliver(updated, added)
+        return result
+
+    def _changed_recipients(
+        self, tx: Transaction, caller: Caller, message: Message, details: Mapping[str, Any]
+    ) -> list[Recipient]:
+        current = {r.mobile: r for r in message.recipients}
+        adding: list[Contact] = []
+        if details.get("AdditionalGroupID"):
+            adding += self._group_contacts(tx, caller, details["AdditionalGroupID"], "/AdditionalGroupID")
+        if details.get("AdditionalContactID"):
+            adding.append(self._contact(tx, caller, details["AdditionalContactID"], "/AdditionalContactID"))
+        for contact in adding:
+            if contact.mobile not in current:
+                current[contact.mobile] = self._recipient(contact.mobile, Channel.SMS, contact.person_number)
+        removing: set[str] = set()
+        if details.get("RemoveGroupID"):
+            removing |= {
+                c.mobile for c in self._group_contacts(tx, caller, details["RemoveGroupID"], "/RemoveGroupID")
+            }
+        if details.get("RemoveContactID"):
+            removing.add(self._contact(tx, caller, details["RemoveContactID"], "/RemoveContactID").mobile)
+        return [r for mobile, r in current.items() if mobile not in removing]
+
+    # -- recipient view (T9) -------------------------------------------------------------------
+    def view(self, message_id: str, token: str) -> MessageView:
+        """A recipient reads the message through the link; each view uses up one read."""
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            message: Message | None = tx.get(MESSAGES, message_id.lower())
+            recipient = message.recipient_by_token(token) if message is not None else None
+            if message is None or recipient is None or message.sent_at is None:
+                raise MessageNotFound("No such message for this contactId.", field="Id")
+            if message.expired(now):
+                raise MessageExpired("The message has expired.")
+            if message.reads_allowed is not None and recipient.reads >= message.reads_allowed:
+                raise MessageDissolved("The message dissolved after its last allowed read.")
+            read = replace(recipient, reads=recipient.reads + 1)
+            updated = replace(
+                message, recipients=tuple(read if r is recipient else r for r in message.recipients)
+            )
+            tx.put(MESSAGES, updated.id, updated)
+        remaining = None if message.reads_allowed is None else message.reads_allowed - read.reads
+        return MessageView(updated, read, remaining)
+
+    # -- replies (T11) ---------------------------------------------------------------------------
+    def reply(self, caller: Caller, response: Mapping[str, Any]) -> Message:
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            message = self._owned(tx, caller, response["MessageID"])
+            if message.expired(now):
+                raise MessageExpired("The message has expired.")
+            sender = response["From"]
+            if not any(r.mobile == sender for r in message.recipients):
+                raise ContactNotFound(f"{sender} is not a recipient of this message.", field="/From")
+            replies = [r for r in message.replies if r.sender == sender]
+            if message.response_limit is not None and len(replies) >= message.response_limit:
+                raise ResponseLimitReached("This recipient has used up the message's response limit.")
+            inserted = (
+                parse_instant(response["DateInsert"], "/DateInsert") if response.get("DateInsert") else now
+            )
+            reply = Reply(
+                sender, response["Response"], inserted, sender_sent=bool(response.get("SenderSent"))
+            )
+            updated = replace(message, replies=(*message.replies, reply))
+            tx.put(MESSAGES, updated.id, updated)
+        return updated
+
+    # -- bulk expire (T12) ---------------------------------------------------------------------
+    def expire(self, caller: Caller, criteria: Mapping[str, Any]) -> int:
+        now = self.clock.now()
+        with self.store.transaction() as tx:
+            matched = self._matching(tx, caller, criteria, now)
+            for message in matched:
+                expired_at = message.expired_at or (message.expiry if message.expired(now) else now)
+                wiped = bool(criteria.get("Delete"))
+                tx.put(
+                    MESSAGES,
+                    message.id,
+                    replace(
+                        message,
+                        expired_at=expired_at,
+                        wiped=message.wiped or wiped,
+                        content="" if wiped else message.content,
+                    ),
+                )
+                tx.delete(QUEUE, message.id)
+        if criteria.get("NotifyRecipients"):
+            for message in matched:
+                if message.type is MessageType.ADVANCED and message.sent_at is not None:
+                    self._notify_gone(message)
+        return len(matched)
+
+    def _matching(
+        self, tx: Transaction, caller: Caller, criteria: Mapping[str, Any], now: datetime
+    ) -> list[Message]:
+        own = [m for m in tx.rows(MESSAGES) if m.account_id == caller.account_id]
+        if criteria.get("MessageIDs") is not None:
+            wanted = {i.lower() for i in criteria["MessageIDs"]}
+            return [m for m in own if m.id in wanted]
+        filters = {
+            k
+            for k in ("Destination", "Range", "StartDate", "FinishDate", "Type")
+            if criteria.get(k) is not None
+        }
+        if not filters:  # the documented default: messages already expired or fully read
+            return [m for m in own if m.expired(now) or _fully_read(m)]
+        if criteria.get("Destination") is not None:
+            own = [m for m in own if any(r.mobile == criteria["Destination"] for r in m.recipients)]
+        if criteria.get("Type") is not None:
+            kind = enum_value(MessageType, criteria["Type"], "/Type")
+            own = [m for m in own if m.type is kind]
+        if criteria.get("Range") in (1, "CUSTOM"):
+            start = parse_instant(criteria["StartDate"], "/StartDate") if criteria.get("StartDate") else None
+            finish = (
+                parse_instant(criteria["FinishDate"], "/FinishDate") if criteria.get("FinishDate") else None
+            )
+            own = [
+                m
+                for m in own
+                if (start is None or m.created >= start) and (finish is None or m.created <= finish)
+            ]
+        return own
+
+    def _notify_gone(self, message: Message) -> None:
+        for recipient in message.recipients:
+            if recipient.channel.sms:
+                self.outbox.record(
+                    OutboxMessage(
+                        provider=PROVIDER,
+                        sender=message.sender,
+                        to=recipient.mobile,
+                        text=f"The secure message from {message.sender or '2SMS'} is no longer available.",
+                        sent_at=self.clock.now(),
+                        message_id=message.id,
+                        extra={"contactId": recipient.token, "accountId": message.account_id},
+                    )
+                )
+
+
+def _fully_read(message: Message) -> bool:
+    limit = message.reads_allowed
+    return limit is not None and all(r.reads >= limit for r in message.recipients)
+
+
+def _is_e164(number: str) -> bool:
+    return (
+        len(number) >= 3
+        and number[0] == "+"
+        and number[1] != "0"
+        and number[1:].isdigit()
+        and len(number) <= 16
+    )

@@ -1,0 +1,131 @@
+"""2SMS state: immutable records stored in the shared store, and the enums of the API."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from enum import IntEnum
+
+PROVIDER = "twosms"
+CLIENTS, TOKENS, ACCOUNTS, CONTACTS, GROUPS, MESSAGES, QUEUE = (
+    f"{PROVIDER}.{t}" for t in ("clients", "tokens", "accounts", "contacts", "groups", "messages", "queue")
+)
+TOKEN_LIFETIME_SECONDS = 8 * 3600
+
+
+class MessageType(IntEnum):
+    ADVANCED = 0
+    STANDARD = 1
+    RECURRING = 2
+
+
+class Channel(IntEnum):
+    EMAIL = 1
+    SMS = 2
+    BOTH = 3
+
+    @property
+    def sms(self) -> bool:
+        return self in (Channel.SMS, Channel.BOTH)
+
+    @property
+    def email(self) -> bool:
+        return self in (Channel.EMAIL, Channel.BOTH)
+
+
+@dataclass(frozen=True, slots=True)
+class ApiClient:
+    client_id: str
+    secret: str
+    account_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class Token:
+    token: str
+    client_id: str
+    account_id: str
+    expires_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: str
+    name: str
+    credits: int
+    off_peak_credits: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Contact:
+    account_id: str
+    person_number: int
+    mobile: str
+    first_name: str = ""
+    last_name: str = ""
+    email: str = ""
+
+    @property
+    def key(self) -> str:
+        return contact_key(self.account_id, self.person_number)
+
+
+def contact_key(account_id: str, person_number: int) -> str:
+    return f"{account_id}:{person_number}"
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    id: str
+    account_id: str
+    name: str
+    members: tuple[int, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Recipient:
+    """One addressee of a message: an address-book contact or a quick recipient (a bare number)."""
+
+    mobile: str
+    token: str
+    """The opaque `contactId` of the recipient's link: the capability to view the message."""
+    channel: Channel = Channel.SMS
+    person_number: int | None = None
+    reads: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Reply:
+    sender: str
+    text: str
+    inserted: datetime
+    read_at: datetime | None = None
+    sender_sent: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    id: str
+    account_id: str
+    type: MessageType
+    sender: str
+    content: str
+    reference: str
+    created: datetime
+    date_to_send: datetime
+    sent_at: datetime | None
+    """None while queued for a future DateToSend."""
+    expiry: datetime | None
+    expired_at: datetime | None = None
+    """Set when expired early (bulk expire)."""
+    reads_allowed: int | None = None
+    response_limit: int | None = None
+    recipients: tuple[Recipient, ...] = ()
+    replies: tuple[Reply, ...] = ()
+    wiped: bool = False
+
+    def expired(self, now: datetime) -> bool:
+        return self.expired_at is not None or (self.expiry is not None and self.expiry <= now)
+
+    def recipient_by_token(self, token: str) -> Recipient | None:
+        return next((r for r in self.recipients if r.token == token), None)
