@@ -82,7 +82,8 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    print(_banner(app, f"http://{host}:{port}"), flush=True)
+    app.backend.public_url = f"http://{host}:{port}"
+    print(_banner(app, app.backend.public_url), flush=True)
 
     import uvicorn
 

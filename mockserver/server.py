@@ -71,9 +71,14 @@ class MockServer:
     def jframework_url(self) -> str:
         return f"{self.url}/jframework"
 
+    @property
+    def twosms_url(self) -> str:
+        return f"{self.url}/twosms"
+
     def start(self, timeout: float = 10.0) -> MockServer:
         sock = bind(self.host, self._requested_port)
         self.port = sock.getsockname()[1]
+        self.app.backend.public_url = self.url
         self._server = _Server(uvicorn_config(self.app))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True

@@ -37,3 +37,23 @@ def jfw(server: MockServer) -> Iterator[httpx.Client]:
 def state(server: MockServer):
     """Call to get the store's current contents, to prove a failed request changed nothing."""
     return server.app.backend.store.snapshot
+
+
+TWOSMS_DEMO = {"client_id": "demo-client", "client_secret": "demo-secret"}
+TWOSMS_OTHER = {"client_id": "other-client", "client_secret": "other-secret"}
+
+
+def twosms_token(server: MockServer, credentials: dict[str, str] = TWOSMS_DEMO) -> str:
+    response = httpx.post(
+        f"{server.url}/twosms/Token", data={"grant_type": "client_credentials", **credentials}, timeout=10
+    )
+    assert response.status_code == 200, response.text
+    return response.json()["access_token"]
+
+
+@pytest.fixture
+def twosms(server: MockServer) -> Iterator[httpx.Client]:
+    """A client of the 2SMS API with a bearer token of the demo account."""
+    headers = {"Authorization": f"Bearer {twosms_token(server)}"}
+    with httpx.Client(base_url=f"{server.url}/twosms", headers=headers, timeout=10) as client:
+        yield client

@@ -49,7 +49,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
 
 def from_domain(exc: DomainError) -> ApiError:
     status, code = DOMAIN_ERRORS.get(type(exc), (500, "INTERNAL_ERROR"))
-    return ApiError(status, code=code, message=exc.message, problems=[Problem(exc.message, exc.field)])
+    reason = f"{exc.message} ({exc.field})" if exc.field else exc.message
+    return ApiError(status, code=code, message=reason, problems=[Problem(exc.message, exc.field)])
 
 
 def success(detail: Any, user_id: str) -> dict[str, Any]:
