@@ -1,4 +1,4 @@
-"""Every curl example in the README works as written against a fresh `mockserver serve`."""
+"""Every example in the README works as written, in order, against a fresh `mockserver serve`."""
 
 from __future__ import annotations
 
@@ -9,34 +9,70 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import xmltodict
 
 from mockserver import MockServer
 
 README = Path(__file__).resolve().parents[1] / "README.md"
 SERVE_URL = "http://127.0.0.1:8080"
+DELIMITER = "=====README-EXAMPLE====="
 
 
-def curl_examples() -> list[str]:
-    blocks = re.findall(r"```sh\n(.*?)```", README.read_text(), flags=re.DOTALL)
-    return [b for b in blocks if b.lstrip().startswith("curl")]
+def examples() -> list[tuple[str, str]]:
+    """(the paragraph before, the shell block) for every ```sh block that runs curl."""
+    found = re.findall(r"([^\n]*(?:\n[^\n`]+)*)\n\n```sh\n(.*?)```", README.read_text(), flags=re.DOTALL)
+    return [(intro.strip(), block) for intro, block in found if "curl" in block]
+
+
+def run_in_one_shell(blocks: list[str], url: str) -> list[str]:
+    script = "".join(f"echo '{DELIMITER}'\n{block.replace(SERVE_URL, url)}\necho\n" for block in blocks)
+    out = subprocess.run(["bash", "-e", "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    return [chunk.strip() for chunk in out.stdout.split(DELIMITER)[1:]]
+
+
+def parsed(output: str) -> dict:
+    if output.startswith("<?xml"):
+        [(root, body)] = xmltodict.parse(output).items()
+        assert root.startswith("ResponseOf")
+        return {"Error": body.get("Error"), "ResponseData": body.get("ResponseData")}
+    return json.loads(output)
+
+
+def succeeded(body: dict) -> bool:
+    if "success" in body:  # JFramework
+        return body["success"] is True
+    return body["Error"] is None and body["ResponseData"]["Result"] == "Success"  # 2SMS
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
-def test_readme_curl_examples_work_in_order_against_the_default_server():
-    examples = curl_examples()
-    assert len(examples) >= 8
+def test_readme_examples_work_in_order_against_the_default_server():
+    found = examples()
+    assert len(found) >= 20
     with MockServer(seed=0) as server:  # what `make serve` runs: default fixtures, seed 0
-        results = []
-        for example in examples:
-            command = example.replace(SERVE_URL, server.url)
-            out = subprocess.run(
-                ["bash", "-c", command], capture_output=True, text=True, timeout=30, check=True
-            )
-            results.append(json.loads(out.stdout))
-    *successes, error = results
-    for example, envelope in zip(examples, successes, strict=False):
-        assert envelope["success"] is True, (example, envelope)
-    assert error["statusCode"] == 400
-    assert {e["details"] for e in error["errors"]} >= {"/name", "/phoneNumber"}
-    created = next(r["data"] for r in successes if r["statusCode"] == 201)
-    assert created["id"] == "Ww2zTDWxbuOtLill9U"  # the id the README promises
+        outputs = run_in_one_shell([block for _, block in found], server.url)
+    assert len(outputs) == len(found)
+    for (intro, block), output in zip(found, outputs, strict=True):
+        if block.lstrip().startswith("TOKEN="):
+            assert re.fullmatch(r"[A-Za-z0-9]{40}", output), output
+            continue
+        body = parsed(output)
+        if intro.startswith("An error"):
+            assert not succeeded(body), (block, body)
+        else:
+            assert succeeded(body), (block, body)
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_readme_promises_hold():
+    found = examples()
+    with MockServer(seed=0) as server:
+        outputs = run_in_one_shell([block for _, block in found], server.url)
+    bodies = {block: output for (_, block), output in zip(found, outputs, strict=True)}
+    created = next(
+        json.loads(o) for b, o in bodies.items() if "-X POST" in b and "app-integrations/sms \\" in b
+    )
+    assert created["data"]["id"] == "Ww2zTDWxbuOtLill9U"
+    jframework_error = next(json.loads(o) for b, o in bodies.items() if '"name": ""' in b)
+    assert {e["details"] for e in jframework_error["errors"]} >= {"/name", "/phoneNumber"}
+    expired = next(json.loads(o) for b, o in bodies.items() if "22222222" in b and "-X PUT" in b)
+    assert expired["Error"]["ErrorCode"] == "MESSAGE_EXPIRED"

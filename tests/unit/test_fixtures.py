@@ -158,3 +158,46 @@ def test_fixtures_check_command(tmp_path):
     result = run_cli("fixtures", "check", "default", str(good), str(bad))
     assert result.returncode == 1
     assert result.stderr.strip() == f"{bad}: /jframework/brands: must be of type array, not an integer"
+
+
+def test_twosms_references_are_checked(tmp_path):
+    bad = write(
+        tmp_path,
+        "sms.yaml",
+        """
+        twosms:
+          accounts:
+            - id: 71a9437e-9ae2-410d-b3d1-983c44a55dcd
+              name: A
+              credits: 5
+              contacts: [{personNumber: 16, mobile: "+15550100016"}]
+              groups: [{id: 3e13280a-5c26-412e-8e3b-ca41e0d3fea9, name: G, members: [16, 99]}]
+        """,
+    )
+    with pytest.raises(FixtureError) as caught:
+        create_app([bad])
+    assert caught.value.lines == [
+        f"{bad}: /twosms/accounts/0/groups/0/members/1: names no contact of this account"
+    ]
+
+
+def test_twosms_schema_problems(tmp_path):
+    bad = write(
+        tmp_path,
+        "sms.yaml",
+        """
+        twosms:
+          accounts:
+            - id: not-a-guid
+              name: A
+              credits: -1
+              messages: [{id: 3e13280a-5c26-412e-8e3b-ca41e0d3fea9, recipients: []}]
+        """,
+    )
+    with pytest.raises(FixtureError) as caught:
+        create_app([bad])
+    assert [line.split(": ", 2)[1] for line in caught.value.lines] == [
+        "/twosms/accounts/0/credits",
+        "/twosms/accounts/0/id",
+        "/twosms/accounts/0/messages/0/recipients",
+    ]

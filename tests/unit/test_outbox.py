@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from mockserver.core.outbox import Outbox, OutboxMessage
+
+NOW = datetime(2026, 1, 1, tzinfo=UTC)
+
+
+def sms(to: str, text: str, provider: str = "twosms", sender: str = "Demo", **extra: str) -> OutboxMessage:
+    return OutboxMessage(provider, sender, to, text, NOW, message_id="m1", extra=extra)
+
+
+def test_find_filters_combine_and_keep_delivery_order():
+    outbox = Outbox()
+    outbox.record(sms("+1555", "code 1234"))
+    outbox.record(sms("+1666", "code 5678", provider="jframework", sender="+1500"))
+    outbox.record(sms("+1555", "hello", contactId="tok"))
+    assert [m.text for m in outbox.find(to="+1555")] == ["code 1234", "hello"]
+    assert [m.text for m in outbox.find(contains="code")] == ["code 1234", "code 5678"]
+    assert [m.to for m in outbox.find(provider="jframework", sender="+1500")] == ["+1666"]
+    assert outbox.find(to="+1555", contains="5678") == []
+    assert outbox.find(to="+1555")[1].extra == {"contactId": "tok"}
+
+
+def test_outbox_is_bounded_keeping_the_newest():
+    outbox = Outbox(limit=3)
+    for n in range(5):
+        outbox.record(sms("+1555", f"n{n}"))
+    assert [m.text for m in outbox.messages()] == ["n2", "n3", "n4"]
+
+
+def test_snapshot_restore_and_clear():
+    outbox = Outbox()
+    outbox.record(sms("+1555", "kept"))
+    saved = outbox.snapshot()
+    outbox.record(sms("+1555", "later"))
+    outbox.restore(saved)
+    assert [m.text for m in outbox.messages()] == ["kept"]
+    outbox.clear()
+    assert outbox.messages() == []
