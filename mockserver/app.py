@@ -23,6 +23,7 @@ from mockserver.core.backend import Backend
 from mockserver.core.errors import ApiError, DomainError
 from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
 from mockserver.core.http import DEFAULT_MAX_BODY, MEDIA_TYPE_KEY, RequestGuard, to_api_error
+from mockserver.core.render import json_response
 from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.security import bound_security_map
 from mockserver.core.validation import validator_map
@@ -168,16 +169,9 @@ class MockApp:
 
 
 def _plain_error(error: ApiError) -> ConnexionResponse:
-    import json
-
+    """Outside every provider's prefix there is no provider format to follow."""
     body: dict[str, Any] = {"status": error.status, "errors": [p.message for p in error.problems]}
-    return ConnexionResponse(
-        status_code=error.status,
-        mimetype="application/json",
-        content_type="application/json",
-        headers=error.headers,
-        body=json.dumps(body),
-    )
+    return json_response(body, error.status, error.headers)
 
 
 def _fixture_path(value: str | Path) -> Path:

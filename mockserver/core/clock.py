@@ -51,3 +51,9 @@ class Clock:
 def isoformat(instant: datetime) -> str:
     """ISO 8601 in UTC with a `Z`, the form both providers' docs show."""
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def parse_instant(value: str) -> datetime:
+    """ISO 8601 (a trailing `Z` allowed); without an offset it is read as UTC. ValueError if not."""
+    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

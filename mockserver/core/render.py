@@ -13,6 +13,12 @@ from mockserver.core.routes import Operation
 JSON = "application/json"
 
 
+def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=status, mimetype=JSON, content_type=JSON, headers=headers or {}, body=json.dumps(body)
+    )
+
+
 def is_xml(media_type: str | None) -> bool:
     return media_type is not None and (media_type.endswith("/xml") or media_type.endswith("+xml"))
 

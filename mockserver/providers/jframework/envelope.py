@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.clock import isoformat
 from mockserver.core.errors import ApiError, DomainError, Problem
+from mockserver.core.render import json_response
 from mockserver.core.routes import Operation
 from mockserver.providers.jframework import model
 
@@ -92,13 +92,7 @@ def render_error(
     error: ApiError, media_type: str | None = None, operation: Operation | None = None
 ) -> ConnexionResponse:
     """Every JFramework error is JSON, whatever was negotiated (J14)."""
-    return ConnexionResponse(
-        status_code=error.status,
-        mimetype="application/json",
-        content_type="application/json",
-        headers=error.headers,
-        body=json.dumps(error_body(error)),
-    )
+    return json_response(error_body(error), error.status, error.headers)
 
 
 def integration_json(entry: model.AppIntegration) -> dict[str, Any]:

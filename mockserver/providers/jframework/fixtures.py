@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
-from mockserver.core.clock import Clock
+from mockserver.core.clock import Clock, parse_instant
 from mockserver.core.errors import DomainError
 from mockserver.core.store import Transaction
 from mockserver.providers.jframework.model import (
@@ -97,7 +97,4 @@ def _setting(tx: Transaction, entry: dict[str, Any], host: str, clock: Clock, wh
 
 
 def _instant(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return None if value is None else parse_instant(value)

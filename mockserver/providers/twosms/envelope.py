@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core.errors import ApiError, DomainError, Problem
-from mockserver.core.render import render
+from mockserver.core.render import json_response, render
 from mockserver.core.routes import Operation
 from mockserver.providers.twosms import model
 
@@ -83,10 +82,4 @@ def _oauth_error(error: ApiError, code: str) -> ConnexionResponse:
     if error.status >= 500:
         oauth_code = "server_error"
     body = {"error": oauth_code, "error_description": error_reason(error)}
-    return ConnexionResponse(
-        status_code=error.status,
-        mimetype="application/json",
-        content_type="application/json",
-        headers=error.headers,
-        body=json.dumps(body),
-    )
+    return json_response(body, error.status, error.headers)

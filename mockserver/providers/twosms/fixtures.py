@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 
 from mockserver.core.backend import Backend
+from mockserver.core.clock import parse_instant
 from mockserver.core.errors import DomainError
 from mockserver.core.store import Transaction
 from mockserver.providers.twosms.records import (
@@ -113,7 +114,4 @@ def _message(
 
 
 def _instant(value: str | None) -> datetime | None:
-    if value is None:
-        return None
-    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    return instant if instant.tzinfo else instant.replace(tzinfo=UTC)
+    return None if value is None else parse_instant(value)

@@ -11,6 +11,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from mockserver.core import clock
 from mockserver.core.clock import Clock
 from mockserver.core.errors import DomainError
 from mockserver.core.ids import IdGenerator
@@ -119,12 +120,9 @@ class MessageView:
 
 def parse_instant(value: str, field: str) -> datetime:
     try:
-        instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return clock.parse_instant(value)
     except ValueError:
         raise InvalidRequest(f"{value!r} is not an ISO 8601 date-time", field=field) from None
-    if instant.tzinfo is None:
-        raise InvalidRequest(f"{value!r} needs a UTC offset or Z", field=field)
-    return instant
 
 
 def enum_value(kind: type[MessageType], value: object, field: str) -> MessageType:
@@ -191,18 +189,24 @@ class TwoSms:
 
     def _deliver(self, message: Message, recipients: Iterable[Recipient]) -> None:
         for recipient in recipients:
-            if recipient.channel.sms:
-                self.outbox.record(
-                    OutboxMessage(
-                        provider=PROVIDER,
-                        sender=message.sender,
-                        to=recipient.mobile,
-                        text=self.sms_text(message, recipient),
-                        sent_at=message.sent_at or self.clock.now(),
-                        message_id=message.id,
-                        extra={"contactId": recipient.token, "accountId": message.account_id},
-                    )
+            self._text(message, recipient, self.sms_text(message, recipient), message.sent_at)
+
+    def _text(
+        self, message: Message, recipient: Recipient, text: str, sent_at: datetime | None = None
+    ) -> None:
+        """Record one SMS about `message` to `recipient`, if the recipient takes SMS."""
+        if recipient.channel.sms:
+            self.outbox.record(
+                OutboxMessage(
+                    provider=PROVIDER,
+                    sender=message.sender,
+                    to=recipient.mobile,
+                    text=text,
+                    sent_at=sent_at or self.clock.now(),
+                    message_id=message.id,
+                    extra={"contactId": recipient.token, "accountId": message.account_id},
                 )
+            )
 
     def sms_text(self, message: Message, recipient: Recipient) -> str:
         """A standard SMS carries the text; an advanced one, the recipient's link to read it (T8)."""
@@ -480,19 +484,9 @@ class TwoSms:
         return own
 
     def _notify_gone(self, message: Message) -> None:
+        notice = f"The secure message from {message.sender or '2SMS'} is no longer available."
         for recipient in message.recipients:
-            if recipient.channel.sms:
-                self.outbox.record(
-                    OutboxMessage(
-                        provider=PROVIDER,
-                        sender=message.sender,
-                        to=recipient.mobile,
-                        text=f"The secure message from {message.sender or '2SMS'} is no longer available.",
-                        sent_at=self.clock.now(),
-                        message_id=message.id,
-                        extra={"contactId": recipient.token, "accountId": message.account_id},
-                    )
-                )
+            self._text(message, recipient, notice)
 
 
 def _fully_read(message: Message) -> bool:
