@@ -9,7 +9,7 @@ from connexion.lifecycle import ConnexionResponse
 from mockserver.core.errors import ApiError, DomainError, Problem
 from mockserver.core.render import json_response, render
 from mockserver.core.routes import Operation
-from mockserver.providers.twosms import model
+from mockserver.providers.twosms import errors
 
 SUCCESS = "Success"
 TOKEN_OPERATION = "issue_token"
@@ -31,18 +31,18 @@ STANDARD: dict[int, tuple[str, str]] = {
 }
 
 DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
-    model.InvalidRequest: (400, "INVALID_REQUEST"),
-    model.Unauthorized: (401, "UNAUTHORIZED"),
-    model.InsufficientCredits: (402, "INSUFFICIENT_CREDITS"),
-    model.MessageNotFound: (404, "MESSAGE_NOT_FOUND"),
-    model.ContactNotFound: (404, "CONTACT_NOT_FOUND"),
-    model.GroupNotFound: (404, "GROUP_NOT_FOUND"),
-    model.MessageExpired: (409, "MESSAGE_EXPIRED"),
-    model.MessageAlreadyRead: (409, "MESSAGE_ALREADY_READ"),
-    model.MessageDissolved: (409, "MESSAGE_DISSOLVED"),
-    model.ResponseLimitReached: (409, "RESPONSE_LIMIT_REACHED"),
-    model.InvalidClient: (400, "invalid_client"),
-    model.UnsupportedGrantType: (400, "unsupported_grant_type"),
+    errors.InvalidRequest: (400, "INVALID_REQUEST"),
+    errors.Unauthorized: (401, "UNAUTHORIZED"),
+    errors.InsufficientCredits: (402, "INSUFFICIENT_CREDITS"),
+    errors.MessageNotFound: (404, "MESSAGE_NOT_FOUND"),
+    errors.ContactNotFound: (404, "CONTACT_NOT_FOUND"),
+    errors.GroupNotFound: (404, "GROUP_NOT_FOUND"),
+    errors.MessageExpired: (409, "MESSAGE_EXPIRED"),
+    errors.MessageAlreadyRead: (409, "MESSAGE_ALREADY_READ"),
+    errors.MessageDissolved: (409, "MESSAGE_DISSOLVED"),
+    errors.ResponseLimitReached: (409, "RESPONSE_LIMIT_REACHED"),
+    errors.InvalidClient: (400, "invalid_client"),
+    errors.UnsupportedGrantType: (400, "unsupported_grant_type"),
 }
 
 

@@ -2,21 +2,35 @@
 
 Pure state and rules (decisions T2-T14 in the README); nothing here knows about HTTP. Every
 operation runs in one store transaction; SMS are put in the outbox only once it has committed.
+Domain errors are in `errors.py`, records and results in `records.py`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from mockserver.core import clock
 from mockserver.core.clock import Clock
-from mockserver.core.errors import DomainError
 from mockserver.core.ids import IdGenerator
 from mockserver.core.outbox import Outbox, OutboxMessage
 from mockserver.core.store import Store, Transaction
+from mockserver.providers.twosms.criteria import select
+from mockserver.providers.twosms.errors import (
+    ContactNotFound,
+    GroupNotFound,
+    InsufficientCredits,
+    InvalidClient,
+    InvalidRequest,
+    MessageAlreadyRead,
+    MessageDissolved,
+    MessageExpired,
+    MessageNotFound,
+    ResponseLimitReached,
+    Unauthorized,
+    UnsupportedGrantType,
+)
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
     CLIENTS,
@@ -28,109 +42,21 @@ from mockserver.providers.twosms.records import (
     TOKEN_LIFETIME_SECONDS,
     TOKENS,
     Account,
+    Caller,
     Channel,
     Contact,
     Group,
     Message,
     MessageType,
+    MessageView,
     Recipient,
     Reply,
+    SmsTransaction,
     Token,
     contact_key,
 )
 from mockserver.providers.twosms.segments import segments
-
-
-# Domain errors; the envelope maps each to its ErrorCode and status (T5) in one table.
-class InvalidClient(DomainError):
-    """Unknown client or wrong secret at /Token (T2)."""
-
-
-class UnsupportedGrantType(DomainError):
-    """/Token with a grant type other than client_credentials (T2)."""
-
-
-class Unauthorized(DomainError):
-    """Missing, unknown or expired bearer token (T3)."""
-
-
-class InvalidRequest(DomainError):
-    """A value the schema lets through but a rule refuses."""
-
-
-class InsufficientCredits(DomainError):
-    """The account cannot pay for the SMS; nothing was sent (T8)."""
-
-
-class MessageNotFound(DomainError):
-    pass
-
-
-class ContactNotFound(DomainError):
-    pass
-
-
-class GroupNotFound(DomainError):
-    pass
-
-
-class MessageExpired(DomainError):
-    pass
-
-
-class MessageAlreadyRead(DomainError):
-    pass
-
-
-class MessageDissolved(DomainError):
-    pass
-
-
-class ResponseLimitReached(DomainError):
-    pass
-
-
-@dataclass(frozen=True, slots=True)
-class Caller:
-    account_id: str
-    client_id: str
-
-
-@dataclass(frozen=True, slots=True)
-class SmsTransaction:
-    message: Message
-    contacts: int
-    quick_recipients: int
-    sms: int
-    emails: int
-    credits_before: int
-    credits_after: int
-
-    @property
-    def credits_used(self) -> int:
-        return self.credits_before - self.credits_after
-
-
-@dataclass(frozen=True, slots=True)
-class MessageView:
-    message: Message
-    recipient: Recipient
-    reads_remaining: int | None
-
-
-def parse_instant(value: str, field: str) -> datetime:
-    try:
-        return clock.parse_instant(value)
-    except ValueError:
-        raise InvalidRequest(f"{value!r} is not an ISO 8601 date-time", field=field) from None
-
-
-def enum_value(kind: type[MessageType], value: object, field: str) -> MessageType:
-    """JSON sends the number, XML the upper-case name; both are accepted everywhere (T7)."""
-    try:
-        return kind[value] if isinstance(value, str) else kind(value)
-    except (KeyError, ValueError):
-        raise InvalidRequest(f"{value!r} is not a {kind.__name__}", field=field) from None
+from mockserver.providers.twosms.values import enum_value, parse_instant
 
 
 class TwoSms:
@@ -431,7 +357,8 @@ class TwoSms:
     def expire(self, caller: Caller, criteria: Mapping[str, Any]) -> int:
         now = self.clock.now()
         with self.store.transaction() as tx:
-            matched = self._matching(tx, caller, criteria, now)
+            own = [m for m in tx.rows(MESSAGES) if m.account_id == caller.account_id]
+            matched = select(own, criteria, now)
             for message in matched:
                 expired_at = message.expired_at or (message.expiry if message.expired(now) else now)
                 wiped = bool(criteria.get("Delete"))
@@ -452,46 +379,10 @@ class TwoSms:
                     self._notify_gone(message)
         return len(matched)
 
-    def _matching(
-        self, tx: Transaction, caller: Caller, criteria: Mapping[str, Any], now: datetime
-    ) -> list[Message]:
-        own = [m for m in tx.rows(MESSAGES) if m.account_id == caller.account_id]
-        if criteria.get("MessageIDs") is not None:
-            wanted = {i.lower() for i in criteria["MessageIDs"]}
-            return [m for m in own if m.id in wanted]
-        filters = {
-            k
-            for k in ("Destination", "Range", "StartDate", "FinishDate", "Type")
-            if criteria.get(k) is not None
-        }
-        if not filters:  # the documented default: messages already expired or fully read
-            return [m for m in own if m.expired(now) or _fully_read(m)]
-        if criteria.get("Destination") is not None:
-            own = [m for m in own if any(r.mobile == criteria["Destination"] for r in m.recipients)]
-        if criteria.get("Type") is not None:
-            kind = enum_value(MessageType, criteria["Type"], "/Type")
-            own = [m for m in own if m.type is kind]
-        if criteria.get("Range") in (1, "CUSTOM"):
-            start = parse_instant(criteria["StartDate"], "/StartDate") if criteria.get("StartDate") else None
-            finish = (
-                parse_instant(criteria["FinishDate"], "/FinishDate") if criteria.get("FinishDate") else None
-            )
-            own = [
-                m
-                for m in own
-                if (start is None or m.created >= start) and (finish is None or m.created <= finish)
-            ]
-        return own
-
     def _notify_gone(self, message: Message) -> None:
         notice = f"The secure message from {message.sender or '2SMS'} is no longer available."
         for recipient in message.recipients:
             self._text(message, recipient, notice)
-
-
-def _fully_read(message: Message) -> bool:
-    limit = message.reads_allowed
-    return limit is not None and all(r.reads >= limit for r in message.recipients)
 
 
 def _is_e164(number: str) -> bool:

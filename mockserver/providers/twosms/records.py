@@ -129,3 +129,31 @@ class Message:
 
     def recipient_by_token(self, token: str) -> Recipient | None:
         return next((r for r in self.recipients if r.token == token), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    account_id: str
+    client_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class SmsTransaction:
+    message: Message
+    contacts: int
+    quick_recipients: int
+    sms: int
+    emails: int
+    credits_before: int
+    credits_after: int
+
+    @property
+    def credits_used(self) -> int:
+        return self.credits_before - self.credits_after
+
+
+@dataclass(frozen=True, slots=True)
+class MessageView:
+    message: Message
+    recipient: Recipient
+    reads_remaining: int | None

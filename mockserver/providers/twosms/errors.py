@@ -1,0 +1,53 @@
+"""2SMS domain errors; the envelope maps each to its ErrorCode and HTTP status (T5) in one table."""
+
+from __future__ import annotations
+
+from mockserver.core.errors import DomainError
+
+
+class InvalidClient(DomainError):
+    """Unknown client or wrong secret at /Token (T2)."""
+
+
+class UnsupportedGrantType(DomainError):
+    """/Token with a grant type other than client_credentials (T2)."""
+
+
+class Unauthorized(DomainError):
+    """Missing, unknown or expired bearer token (T3)."""
+
+
+class InvalidRequest(DomainError):
+    """A value the schema lets through but a rule refuses."""
+
+
+class InsufficientCredits(DomainError):
+    """The account cannot pay for the SMS; nothing was sent (T8)."""
+
+
+class MessageNotFound(DomainError):
+    pass
+
+
+class ContactNotFound(DomainError):
+    pass
+
+
+class GroupNotFound(DomainError):
+    pass
+
+
+class MessageExpired(DomainError):
+    pass
+
+
+class MessageAlreadyRead(DomainError):
+    pass
+
+
+class MessageDissolved(DomainError):
+    pass
+
+
+class ResponseLimitReached(DomainError):
+    pass
