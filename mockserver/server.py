@@ -11,6 +11,7 @@ from typing import Any
 import uvicorn
 
 from mockserver.app import MockApp, create_app
+from mockserver.client import Clock, Controls, Faults, Journal, Outbox, Tenant
 
 
 class _Server(uvicorn.Server):
@@ -60,6 +61,7 @@ class MockServer:
         self._requested_port = port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
+        self._controls: Controls | None = None
         self.port = 0
 
     @property
@@ -90,6 +92,9 @@ class MockServer:
         return self
 
     def stop(self) -> None:
+        if self._controls is not None:
+            self._controls.admin.close()
+            self._controls = None
         if self._server is not None:
             self._server.should_exit = True
         if self._thread is not None:
@@ -97,7 +102,36 @@ class MockServer:
         self._server = self._thread = None
 
     def reset(self) -> None:
+        """Back to the baseline: state, outbox, journal, faults and clock."""
         self.app.reset()
+
+    @property
+    def controls(self) -> Controls:
+        if self._controls is None:
+            self._controls = Controls(self.url)
+        return self._controls
+
+    @property
+    def outbox(self) -> Outbox:
+        return self.controls.outbox
+
+    @property
+    def journal(self) -> Journal:
+        return self.controls.journal
+
+    @property
+    def faults(self) -> Faults:
+        return self.controls.faults
+
+    @property
+    def clock(self) -> Clock:
+        return self.controls.clock
+
+    def seed(self, document: str | Path | dict[str, Any], *, baseline: bool = False) -> None:
+        self.controls.seed(document, baseline=baseline)
+
+    def new_tenant(self) -> Tenant:
+        return self.controls.new_tenant()
 
     def __enter__(self) -> MockServer:
         return self.start()

@@ -18,9 +18,19 @@ SERVE_URL = "http://127.0.0.1:8080"
 DELIMITER = "=====README-EXAMPLE====="
 
 
-def examples() -> list[tuple[str, str]]:
-    """(the paragraph before, the shell block) for every ```sh block that runs curl."""
-    found = re.findall(r"([^\n]*(?:\n[^\n`]+)*)\n\n```sh\n(.*?)```", README.read_text(), flags=re.DOTALL)
+def section(title: str) -> str:
+    text = README.read_text()
+    start = text.index(f"## {title}")
+    end = text.find("\n## ", start + 3)
+    return text[start : end if end != -1 else None]
+
+
+def examples(text: str | None = None) -> list[tuple[str, str]]:
+    """(the paragraph before, the shell block) for every ```sh block that runs curl, in the
+    provider example sections unless `text` is given."""
+    if text is None:
+        text = section("JFramework examples") + section("2SMS examples")
+    found = re.findall(r"([^\n]*(?:\n[^\n`]+)*)\n\n```sh\n(.*?)```", text, flags=re.DOTALL)
     return [(intro.strip(), block) for intro, block in found if "curl" in block]
 
 
@@ -76,3 +86,24 @@ def test_readme_promises_hold():
     assert {e["details"] for e in jframework_error["errors"]} >= {"/name", "/phoneNumber"}
     expired = next(json.loads(o) for b, o in bodies.items() if "22222222" in b and "-X PUT" in b)
     assert expired["Error"]["ErrorCode"] == "MESSAGE_EXPIRED"
+
+
+@pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")
+def test_readme_admin_examples_work():
+    found = examples(section("Admin API"))
+    assert len(found) >= 6
+    with MockServer(seed=0) as server:
+        outputs = run_in_one_shell([block for _, block in found], server.url)
+    answers = [json.loads(line) for output in outputs for line in output.splitlines() if line.strip()]
+    assert len(answers) >= 10
+    for answer in answers:
+        assert "errors" not in answer, answer
+    fault = next(a for a in answers if "operationId" in a)
+    assert (fault["status"], fault["times"]) == (429, 1)
+
+
+def test_readme_pytest_example_passes_in_a_project_that_only_installed_the_package(pytester):
+    code = re.search(r"```python\n(.*?)```", section("Testing with pytest"), flags=re.DOTALL)[1]
+    pytester.makepyfile(test_readme_example=code)
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2)

@@ -40,6 +40,12 @@ class Clock:
             else:
                 self._offset += delta
 
+    def reset(self) -> None:
+        """Real time again: not frozen, not shifted."""
+        with self._lock:
+            self._frozen_at = None
+            self._offset = timedelta(0)
+
     def unfreeze(self) -> None:
         """Let time run again from the frozen instant onwards."""
         with self._lock:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import codecs
+import json
 import logging
 import typing as t
 
@@ -12,6 +14,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from werkzeug.http import parse_options_header
 
 from mockserver.core.errors import ApiError, Problem, one_line
+from mockserver.core.faults import Faults
 from mockserver.core.negotiation import choose_media_type
 from mockserver.core.routes import Operation
 from mockserver.core.validation import InvalidInput
@@ -46,10 +49,21 @@ class RequestGuard:
     - `Accept` picks the response media type among the operation's; none acceptable is a 406.
     """
 
-    def __init__(self, app: ASGIApp, *, operations: OperationLookup, max_body: int) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        operations: OperationLookup,
+        max_body: int,
+        faults: Faults,
+        fault_free: frozenset[str] = frozenset(),
+    ) -> None:
         self.app = app
         self.operations = operations
         self.max_body = max_body
+        self.faults = faults
+        self.fault_free = fault_free
+        """Mount paths that faults never touch (the control plane)."""
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         operation = self._operation(scope) if scope["type"] == "http" else None
@@ -62,11 +76,51 @@ class RequestGuard:
             raise HTTPProblem(413, f"The request body exceeds the limit of {self.max_body} bytes.")
         context = scope.setdefault("extensions", {}).setdefault("connexion_context", {})
         context[MEDIA_TYPE_KEY] = self._negotiate(headers.get(b"accept"), operation)
+        body = b""
         if scope["method"] in BODY_METHODS and (declared not in (None, b"0") or _chunked(headers)):
-            receive = await self._buffer(scope, receive)
+            receive, body = await self._buffer(scope, receive)
         if b"content-type" in headers:
             self._normalise_content_type(scope, headers[b"content-type"])
+        base_path = scope["extensions"]["connexion_routing"].get("api_base_path", "")
+        injectable = self.faults and base_path not in self.fault_free
+        if injectable and await self._inject_fault(
+            scope, send, base_path.strip("/"), operation, headers, body
+        ):
+            return
         await self.app(scope, receive, send)
+
+    async def _inject_fault(
+        self,
+        scope: Scope,
+        send: Send,
+        provider: str,
+        operation: Operation,
+        headers: dict[bytes, bytes],
+        body: bytes,
+    ) -> bool:
+        """Apply the first matching fault rule; True when the connection was dropped."""
+        rule = self.faults.pick(
+            provider=provider,
+            operation_id=operation.operation_id,
+            method=scope["method"],
+            path=scope["path"],
+            headers={k.decode("latin-1"): v.decode("latin-1") for k, v in headers.items()},
+            body=_json_or_none(body),
+        )
+        if rule is None:
+            return False
+        if rule.delay_ms:
+            await asyncio.sleep(rule.delay_ms / 1000)  # an injected slow answer, on purpose
+        if rule.drop:
+            # Promise a body and send none: the client sees the connection close mid-answer.
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+            )
+            await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return True
+        if rule.status is not None:
+            raise InjectedFault(rule.status, rule.message)
+        return False
 
     def _operation(self, scope: Scope) -> Operation | None:
         routing = scope.get("extensions", {}).get("connexion_routing", {})
@@ -85,7 +139,7 @@ class RequestGuard:
             raise HTTPProblem(406, f"The Accept header allows none of the available types: {offered}.")
         return chosen
 
-    async def _buffer(self, scope: Scope, receive: Receive) -> Receive:
+    async def _buffer(self, scope: Scope, receive: Receive) -> tuple[Receive, bytes]:
         chunks, size, more = [], 0, True
         while more:
             message = await receive()
@@ -110,7 +164,7 @@ class RequestGuard:
                 return {"type": "http.request", "body": body, "more_body": False}
             return await receive()
 
-        return replay
+        return replay, body
 
     @staticmethod
     def _normalise_content_type(scope: Scope, raw: bytes) -> None:
@@ -125,6 +179,22 @@ class RequestGuard:
         scope["headers"] = [
             (k, value.encode("latin-1") if k == b"content-type" else v) for k, v in scope["headers"]
         ]
+
+
+class InjectedFault(ProblemException):
+    """A failure a fault rule asked for; rendered in the provider's own envelope."""
+
+    def __init__(self, status: int, message: str | None) -> None:
+        detail = message or f"Injected fault: HTTP {status}."
+        headers = {"Retry-After": "1"} if status in (429, 503) else None
+        super().__init__(status=status, title=detail, detail=detail, headers=headers)
+
+
+def _json_or_none(body: bytes) -> object:
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return None
 
 
 def _chunked(headers: dict[bytes, bytes]) -> bool:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -23,13 +24,28 @@ class Outbox:
     """A bounded, thread-safe record of delivered SMS, oldest first."""
 
     def __init__(self, limit: int = 10_000) -> None:
-        self._lock = threading.Condition()
+        self._lock = threading.Lock()
         self._messages: deque[OutboxMessage] = deque(maxlen=limit)
+        self._listeners: list[Callable[[], None]] = []
 
     def record(self, message: OutboxMessage) -> None:
         with self._lock:
             self._messages.append(message)
-            self._lock.notify_all()
+            listeners = list(self._listeners)
+        for listener in listeners:
+            listener()
+
+    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
+        """Call `listener` after every delivery (from any thread); returns the unsubscribe."""
+        with self._lock:
+            self._listeners.append(listener)
+
+        def unsubscribe() -> None:
+            with self._lock:
+                if listener in self._listeners:
+                    self._listeners.remove(listener)
+
+        return unsubscribe
 
     def messages(self) -> list[OutboxMessage]:
         with self._lock:

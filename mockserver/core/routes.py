@@ -19,8 +19,12 @@ class Operation:
     """status -> media type -> schema (refs resolved)."""
 
     def response_schema(self, status: int, media_type: str) -> dict:
-        by_media_type = self.responses.get(str(status)) or self.responses.get("default") or {}
-        return by_media_type.get(media_type, {})
+        """The schema for `status`; for a status the spec does not declare (an injected fault),
+        the operation's first schema in that media type, since a provider has one envelope."""
+        by_media_type = self.responses.get(str(status)) or self.responses.get("default")
+        if by_media_type and media_type in by_media_type:
+            return by_media_type[media_type]
+        return next((r[media_type] for r in self.responses.values() if media_type in r), {})
 
 
 class RouteTable:

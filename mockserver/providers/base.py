@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -28,3 +28,7 @@ class Provider:
     """Renders an error in the negotiated media type (None: not negotiated) for the operation."""
     describe: Callable[[Transaction], list[str]]
     """Lines for the start-up banner: demo credentials and the like."""
+    create_tenant: Callable[[Transaction, Backend, str], tuple[dict[str, str], str]]
+    """Fresh isolated credentials for tenant `id`: (credentials, owner key)."""
+    owner_of: Callable[[Transaction, Mapping[str, str]], str | None]
+    """The owner key (`brand:...`, `account:...`) a request's credentials act for, if any."""

@@ -8,7 +8,7 @@ from mockserver.core.backend import Backend
 from mockserver.core.routes import RouteTable
 from mockserver.core.store import Transaction
 from mockserver.providers.base import Provider
-from mockserver.providers.jframework import envelope, fixtures
+from mockserver.providers.jframework import envelope, fixtures, model
 from mockserver.providers.jframework.handlers import JFrameworkHandlers
 from mockserver.providers.jframework.model import BRANDS, KEYS, JFramework
 
@@ -29,6 +29,12 @@ def _describe(tx: Transaction) -> list[str]:
     return lines
 
 
+def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
+    return model.create_tenant(
+        tx, tenant_id, admin_key=f"tenant-{tenant_id}-{backend.ids.alphanumeric('tenant.key', 16)}"
+    )
+
+
 PROVIDER = Provider(
     name="jframework",
     spec_file="jframework.yaml",
@@ -37,4 +43,6 @@ PROVIDER = Provider(
     from_domain=envelope.from_domain,
     render_error=envelope.render_error,
     describe=_describe,
+    create_tenant=_create_tenant,
+    owner_of=model.owner_of,
 )

@@ -339,7 +339,20 @@ class JFramework:
                     to=message.to,
                     text=message.text,
                     sent_at=self.clock.now(),
-                    extra={"brand": caller.brand, "appIntegrationId": integration.id},
+                    extra={"owner": f"brand:{caller.brand}", "appIntegrationId": integration.id},
                 )
             )
         return accepted
+
+
+def create_tenant(tx: Transaction, tenant_id: str, admin_key: str) -> tuple[dict[str, str], str]:
+    """A fresh brand with one admin key; the catalogue is shared by every brand."""
+    host = f"{tenant_id}.tenants.example.com"
+    tx.put(BRANDS, host, Brand(host=host, name=f"Tenant {tenant_id}"))
+    tx.put(KEYS, admin_key, AuthKey(key=admin_key, brand=host, role="admin"))
+    return {"brandUrl": host, "authKey": admin_key}, f"brand:{host}"
+
+
+def owner_of(tx: Transaction, headers: Mapping[str, str]) -> str | None:
+    host = brand_host(headers.get("brand-url", ""))
+    return f"brand:{host}" if host and tx.get(BRANDS, host) is not None else None

@@ -8,7 +8,7 @@ from mockserver.core.backend import Backend
 from mockserver.core.routes import RouteTable
 from mockserver.core.store import Transaction
 from mockserver.providers.base import Provider
-from mockserver.providers.twosms import envelope, fixtures
+from mockserver.providers.twosms import envelope, fixtures, model
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
@@ -31,6 +31,13 @@ def _describe(tx: Transaction) -> list[str]:
     return lines
 
 
+def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
+    account_id = backend.ids.uuid("tenant.account")
+    return model.create_tenant(
+        tx, tenant_id, account_id, secret=backend.ids.alphanumeric("tenant.secret", 24)
+    )
+
+
 PROVIDER = Provider(
     name="twosms",
     spec_file="twosms.yaml",
@@ -39,4 +46,6 @@ PROVIDER = Provider(
     from_domain=envelope.from_domain,
     render_error=envelope.render_error,
     describe=_describe,
+    create_tenant=_create_tenant,
+    owner_of=model.owner_of,
 )

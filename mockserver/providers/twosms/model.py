@@ -42,6 +42,7 @@ from mockserver.providers.twosms.records import (
     TOKEN_LIFETIME_SECONDS,
     TOKENS,
     Account,
+    ApiClient,
     Caller,
     Channel,
     Contact,
@@ -130,7 +131,7 @@ class TwoSms:
                     text=text,
                     sent_at=sent_at or self.clock.now(),
                     message_id=message.id,
-                    extra={"contactId": recipient.token, "accountId": message.account_id},
+                    extra={"contactId": recipient.token, "owner": f"account:{message.account_id}"},
                 )
             )
 
@@ -393,3 +394,24 @@ def _is_e164(number: str) -> bool:
         and number[1:].isdigit()
         and len(number) <= 16
     )
+
+
+def create_tenant(
+    tx: Transaction, tenant_id: str, account_id: str, secret: str, template_client: str = "demo-client"
+) -> tuple[dict[str, str], str]:
+    """A fresh account (1000 credits) and API client, with the template account's contacts copied."""
+    client_id = f"tenant-{tenant_id}"
+    tx.put(ACCOUNTS, account_id, Account(account_id, f"Tenant {tenant_id}", 1000))
+    tx.put(CLIENTS, client_id, ApiClient(client_id, secret, account_id))
+    template = tx.get(CLIENTS, template_client)
+    if template is not None:
+        for contact in [c for c in tx.rows(CONTACTS) if c.account_id == template.account_id]:
+            copy = replace(contact, account_id=account_id)
+            tx.put(CONTACTS, copy.key, copy)
+    return {"clientId": client_id, "clientSecret": secret, "accountId": account_id}, f"account:{account_id}"
+
+
+def owner_of(tx: Transaction, headers: Mapping[str, str]) -> str | None:
+    scheme, _, bearer = headers.get("authorization", "").partition(" ")
+    token = tx.get(TOKENS, bearer.strip()) if scheme.lower() == "bearer" else None
+    return f"account:{token.account_id}" if token is not None else None

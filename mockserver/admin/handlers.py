@@ -1,0 +1,321 @@
+"""operationId targets for openapi/admin.yaml: the control plane over one MockApp."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import enum
+import re
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from connexion.context import receive as current_receive
+from connexion.exceptions import ProblemException
+
+from mockserver import __version__
+from mockserver.core.clock import isoformat, parse_instant
+from mockserver.core.faults import FaultRule
+from mockserver.core.fixtures import FixtureError, parse_document
+from mockserver.core.journal import MASK, SECRET_FIELDS, JournalEntry
+from mockserver.core.outbox import OutboxMessage
+
+if TYPE_CHECKING:
+    from mockserver.app import MockApp
+
+MAX_WAIT_SECONDS = 60.0
+SECRET_ATTRIBUTES = SECRET_FIELDS | {"key", "token"}
+_DURATION = re.compile(
+    r"^P(?:(?P<days>\d+(?:\.\d+)?)D)?(?:T(?:(?P<hours>\d+(?:\.\d+)?)H)?(?:(?P<minutes>\d+(?:\.\d+)?)M)?(?:(?P<seconds>\d+(?:\.\d+)?)S)?)?$"
+)
+
+
+class AdminError(ProblemException):
+    """A refused control-plane request; nothing changed."""
+
+    def __init__(self, status: int, *lines: str) -> None:
+        super().__init__(status=status, title=lines[0], detail="; ".join(lines))
+        self.lines = list(lines)
+
+
+def done() -> dict[str, bool]:
+    return {"ok": True}
+
+
+class AdminHandlers:
+    def __init__(self, app: MockApp) -> None:
+        self.app = app
+
+    # -- state ------------------------------------------------------------------------------------
+    async def health(self) -> Any:
+        return {"status": "ok", "version": __version__}
+
+    async def reset(self) -> Any:
+        self.app.reset()
+        return done()
+
+    async def load_fixtures(self, body: Any, baseline: bool = True) -> Any:
+        try:
+            document = parse_document(
+                body if isinstance(body, bytes | str) else _yaml_of(body), "request body"
+            )
+            self.app.load([document])
+        except FixtureError as exc:
+            raise AdminError(400, *exc.lines) from None
+        if baseline:
+            self.app.baseline = self.app.backend.snapshot()
+        return done()
+
+    async def dump_state(self) -> Any:
+        tables = self.app.backend.store.snapshot()
+        return {name: [_plain(record) for record in rows.values()] for name, rows in sorted(tables.items())}
+
+    async def take_snapshot(self, name: str) -> Any:
+        self.app.snapshot(name)
+        return done()
+
+    async def restore_snapshot(self, name: str) -> Any:
+        try:
+            self.app.restore(name)
+        except KeyError:
+            raise AdminError(404, f"There is no snapshot named {name!r}.") from None
+        return done()
+
+    # -- outbox -----------------------------------------------------------------------------------
+    async def list_outbox(
+        self,
+        provider: str | None = None,
+        to: str | None = None,
+        from_: str | None = None,
+        contains: str | None = None,
+        since: str | None = None,
+        message_id: str | None = None,
+        tenant: str | None = None,
+        wait: float | None = None,
+    ) -> Any:
+        after = _instant(since, "since")
+
+        def matching() -> list[OutboxMessage]:
+            found = self.app.backend.outbox.find(provider=provider, to=to, sender=from_, contains=contains)
+            return [
+                m
+                for m in found
+                if (after is None or m.sent_at >= after)
+                and (message_id is None or m.message_id == message_id)
+                and (tenant is None or self.app.tenant_of(m.extra.get("owner")) == tenant)
+            ]
+
+        messages = matching()
+        if not messages and wait:
+            messages = await self._wait_for(matching, min(wait, MAX_WAIT_SECONDS))
+        return {"messages": [self._outbox_json(m) for m in messages]}
+
+    async def _wait_for(self, matching: Callable[[], list], timeout: float) -> list:
+        """Long poll: woken by each delivery; gives up at the deadline or when the client leaves."""
+        loop = asyncio.get_running_loop()
+        delivered = asyncio.Event()
+        unsubscribe = self.app.backend.outbox.subscribe(lambda: loop.call_soon_threadsafe(delivered.set))
+        gone = asyncio.ensure_future(_client_gone(current_receive))
+        deadline = loop.time() + timeout
+        try:
+            while True:
+                delivered.clear()
+                found = matching()
+                remaining = deadline - loop.time()
+                if found or remaining <= 0 or gone.done():
+                    return found
+                woken = asyncio.ensure_future(delivered.wait())
+                await asyncio.wait({woken, gone}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
+                woken.cancel()
+        finally:
+            unsubscribe()
+            gone.cancel()
+
+    def _outbox_json(self, message: OutboxMessage) -> dict[str, Any]:
+        return {
+            "provider": message.provider,
+            "from": message.sender,
+            "to": message.to,
+            "text": message.text,
+            "sentAt": isoformat(message.sent_at),
+            "messageId": message.message_id,
+            "contactId": message.extra.get("contactId"),
+            "tenant": self.app.tenant_of(message.extra.get("owner")),
+        }
+
+    async def clear_outbox(self) -> Any:
+        self.app.backend.outbox.clear()
+        return done()
+
+    # -- journal ----------------------------------------------------------------------------------
+    async def list_journal(
+        self,
+        provider: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        status: int | None = None,
+        since: str | None = None,
+        tenant: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> Any:
+        after = _instant(since, "since")
+        entries = [
+            e
+            for e in self.app.journal.entries()
+            if (provider is None or e.provider == provider)
+            and (method is None or e.method == method.upper())
+            and (path is None or path in e.path)
+            and (status is None or e.status == status)
+            and (after is None or e.at >= after)
+            and (tenant is None or e.tenant == tenant)
+        ]
+        return {
+            "total": len(entries),
+            "entries": [_journal_json(e) for e in entries[offset : offset + limit]],
+        }
+
+    async def clear_journal(self) -> Any:
+        self.app.journal.clear()
+        return done()
+
+    # -- faults -----------------------------------------------------------------------------------
+    async def list_faults(self) -> Any:
+        return {"faults": [_fault_json(rule) for rule in self.app.faults.rules()]}
+
+    async def add_fault(self, body: dict[str, Any]) -> Any:
+        if body.get("status") is None and not body.get("delayMs") and not body.get("drop"):
+            raise AdminError(400, "A fault needs an action: status, delayMs or drop.")
+        rule = FaultRule(
+            id=self.app.backend.ids.alphanumeric("fault", 8),
+            provider=body.get("provider"),
+            operation_id=body.get("operationId"),
+            method=body.get("method"),
+            path=body.get("path"),
+            header=body.get("header", {}),
+            body_field=body.get("bodyField", {}),
+            status=body.get("status"),
+            message=body.get("message"),
+            delay_ms=body.get("delayMs", 0),
+            drop=body.get("drop", False),
+            times=body.get("times"),
+            probability=body.get("probability", 1.0),
+            seed=body.get("seed"),
+        )
+        return _fault_json(self.app.faults.add(rule)), 201
+
+    async def clear_faults(self) -> Any:
+        self.app.faults.clear()
+        return done()
+
+    # -- clock ------------------------------------------------------------------------------------
+    async def get_clock(self) -> Any:
+        clock = self.app.backend.clock
+        return {"now": isoformat(clock.now()), "frozen": clock.frozen}
+
+    async def set_clock(self, body: dict[str, Any]) -> Any:
+        if len(body) != 1:
+            raise AdminError(400, "Give exactly one of freeze, advance or unfreeze.")
+        clock = self.app.backend.clock
+        if "freeze" in body:
+            clock.freeze(None if body["freeze"] == "now" else _instant(body["freeze"], "freeze"))
+        elif "advance" in body:
+            clock.advance(_duration(body["advance"]))
+        else:
+            clock.unfreeze()
+        self.app.clock_moved()
+        return await self.get_clock()
+
+    # -- tenants ----------------------------------------------------------------------------------
+    async def create_tenant(self) -> Any:
+        return self.app.create_tenant(), 201
+
+
+async def _client_gone(receive: Any) -> None:
+    """Returns when the client disconnects (the request body was already read)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
+
+
+def _instant(value: str | None, name: str) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return parse_instant(value)
+    except ValueError:
+        raise AdminError(400, f"{name}: {value!r} is not an ISO 8601 date-time.") from None
+
+
+def _duration(value: object) -> timedelta:
+    """ISO 8601 (`PT8H`, `P1DT30M`) or a number of seconds, possibly negative."""
+    text = str(value).strip()
+    try:
+        return timedelta(seconds=float(text))
+    except ValueError:
+        pass
+    match = _DURATION.match(text)
+    if match is None or text in ("P", "PT"):
+        raise AdminError(400, f"advance: {value!r} is neither seconds nor an ISO 8601 duration like PT8H.")
+    parts = {k: float(v) for k, v in match.groupdict().items() if v}
+    return timedelta(**parts)
+
+
+def _yaml_of(body: Any) -> str:
+    import json
+
+    return json.dumps(body)
+
+
+def _plain(value: Any, name: str = "") -> Any:
+    """A record as JSON-ready data, secrets masked."""
+    if name.lower() in SECRET_ATTRIBUTES and isinstance(value, str):
+        return MASK + value[-4:] if len(value) > 8 else MASK
+    if dataclasses.is_dataclass(value):
+        return {f.name: _plain(getattr(value, f.name), f.name) for f in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.name
+    if isinstance(value, datetime):
+        return isoformat(value)
+    if isinstance(value, list | tuple):
+        if name == "credentials":
+            return [[u, MASK] for u, _ in value]
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v, k) for k, v in value.items()}
+    return value
+
+
+def _journal_json(entry: JournalEntry) -> dict[str, Any]:
+    return {
+        "at": isoformat(entry.at),
+        "provider": entry.provider,
+        "method": entry.method,
+        "path": entry.path,
+        "query": entry.query,
+        "status": entry.status,
+        "durationMs": entry.duration_ms,
+        "tenant": entry.tenant,
+        "requestHeaders": entry.request_headers,
+        "requestBody": entry.request_body,
+    }
+
+
+def _fault_json(rule: FaultRule) -> dict[str, Any]:
+    data = {
+        "id": rule.id,
+        "provider": rule.provider,
+        "operationId": rule.operation_id,
+        "method": rule.method,
+        "path": rule.path,
+        "header": dict(rule.header),
+        "bodyField": dict(rule.body_field),
+        "status": rule.status,
+        "message": rule.message,
+        "delayMs": rule.delay_ms,
+        "drop": rule.drop,
+        "times": rule.times,
+        "probability": rule.probability,
+        "seed": rule.seed,
+        "applied": rule.applied,
+    }
+    return {k: v for k, v in data.items() if v is not None}

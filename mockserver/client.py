@@ -1,0 +1,207 @@
+"""Test-side helpers over the control plane (`/__admin`): outbox, journal, faults, clock, tenants.
+
+They speak HTTP, so they work the same against an in-process `MockServer` and a shared server.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+OTP = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
+LINK = re.compile(r"https?://[^\s<>\"']+")
+
+
+@dataclass(frozen=True)
+class Sms:
+    """One SMS the fake delivered."""
+
+    provider: str
+    sender: str
+    to: str
+    text: str
+    sent_at: str
+    message_id: str | None = None
+    contact_id: str | None = None
+    tenant: str | None = None
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Sms:
+        return cls(
+            data["provider"],
+            data["from"],
+            data["to"],
+            data["text"],
+            data["sentAt"],
+            data.get("messageId"),
+            data.get("contactId"),
+            data.get("tenant"),
+        )
+
+    def otp(self) -> str:
+        """The first 4-8 digit code in the text; AssertionError if there is none."""
+        match = OTP.search(self.text)
+        assert match is not None, f"no numeric code in SMS to {self.to}: {self.text!r}"
+        return match[1]
+
+    def links(self) -> list[str]:
+        return LINK.findall(self.text)
+
+
+class Admin:
+    """The raw control-plane client; each helper below is a thin view over it."""
+
+    def __init__(self, url: str, timeout: float = 70.0) -> None:
+        self.http = httpx.Client(base_url=f"{url}/__admin", timeout=timeout)
+
+    def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        response = self.http.request(method, path, **kwargs)
+        if response.status_code >= 400:
+            raise RuntimeError(f"{method} /__admin{path} failed: {response.status_code} {response.text}")
+        return response.json()
+
+    def close(self) -> None:
+        self.http.close()
+
+
+@dataclass
+class Outbox:
+    admin: Admin
+    tenant: str | None = None
+
+    def messages(self, **filters: Any) -> list[Sms]:
+        params = _params(filters, self.tenant)
+        return [Sms.from_json(m) for m in self.admin.call("GET", "/outbox", params=params)["messages"]]
+
+    def wait_for(self, *, timeout: float = 5.0, **filters: Any) -> Sms:
+        """The first SMS matching `filters` (to=, contains=, provider=, sender=...), waiting on the
+        server up to `timeout` seconds; on failure, says what the outbox did contain."""
+        params = _params(filters, self.tenant)
+        params["wait"] = min(timeout, 60.0)
+        found = self.admin.call("GET", "/outbox", params=params)["messages"]
+        if found:
+            return Sms.from_json(found[0])
+        everything = self.messages()
+        listing = "\n".join(f"  to {m.to} from {m.sender!r}: {m.text!r}" for m in everything) or "  (nothing)"
+        wanted = ", ".join(f"{k}={v!r}" for k, v in filters.items())
+        raise AssertionError(f"no SMS with {wanted} within {timeout} s; the outbox holds:\n{listing}")
+
+    def clear(self) -> None:
+        self.admin.call("DELETE", "/outbox")
+
+
+@dataclass
+class Journal:
+    admin: Admin
+    tenant: str | None = None
+
+    def entries(self, **filters: Any) -> list[dict[str, Any]]:
+        return self.admin.call("GET", "/journal", params=_params(filters, self.tenant))["entries"]
+
+    def clear(self) -> None:
+        self.admin.call("DELETE", "/journal")
+
+
+@dataclass
+class Faults:
+    admin: Admin
+
+    def add(self, **rule: Any) -> dict[str, Any]:
+        """E.g. `add(provider="jframework", operationId="update_sms_setting", status=429, times=1)`."""
+        return self.admin.call("POST", "/faults", json=rule)
+
+    def list(self) -> list[dict[str, Any]]:
+        return self.admin.call("GET", "/faults")["faults"]
+
+    def clear(self) -> None:
+        self.admin.call("DELETE", "/faults")
+
+
+@dataclass
+class Clock:
+    admin: Admin
+
+    def now(self) -> str:
+        return self.admin.call("GET", "/clock")["now"]
+
+    def freeze(self, at: str = "now") -> dict[str, Any]:
+        return self.admin.call("POST", "/clock", json={"freeze": at})
+
+    def advance(self, by: timedelta | float | str) -> dict[str, Any]:
+        seconds = by.total_seconds() if isinstance(by, timedelta) else by
+        return self.admin.call("POST", "/clock", json={"advance": str(seconds)})
+
+    def unfreeze(self) -> dict[str, Any]:
+        return self.admin.call("POST", "/clock", json={"unfreeze": True})
+
+
+@dataclass
+class Tenant:
+    """Isolated credentials on a shared server, with an outbox and journal of their own."""
+
+    id: str
+    jframework: dict[str, str]
+    twosms: dict[str, str]
+    outbox: Outbox = field(repr=False)
+    journal: Journal = field(repr=False)
+
+    @property
+    def jframework_headers(self) -> dict[str, str]:
+        return {"Brand-URL": self.jframework["brandUrl"], "Auth-Key": self.jframework["authKey"]}
+
+
+class Controls:
+    """Everything a test does to the fake besides calling its APIs."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.admin = Admin(url)
+        self.outbox = Outbox(self.admin)
+        self.journal = Journal(self.admin)
+        self.faults = Faults(self.admin)
+        self.clock = Clock(self.admin)
+
+    def reset(self) -> None:
+        self.admin.call("POST", "/reset")
+
+    def seed(self, document: str | Path | dict[str, Any], *, baseline: bool = False) -> None:
+        """Load a fixture document (a path, YAML/JSON text, or a dict) on top of the current state."""
+        params = {"baseline": str(baseline).lower()}
+        if isinstance(document, dict):
+            self.admin.call("POST", "/fixtures", json=document, params=params)
+            return
+        text = Path(document).read_text() if isinstance(document, Path) or _is_file(document) else document
+        self.admin.call(
+            "POST",
+            "/fixtures",
+            content=text.encode(),
+            headers={"Content-Type": "application/yaml"},
+            params=params,
+        )
+
+    def new_tenant(self) -> Tenant:
+        data = self.admin.call("POST", "/tenants")
+        return Tenant(
+            data["id"],
+            data["jframework"],
+            data["twosms"],
+            Outbox(self.admin, data["id"]),
+            Journal(self.admin, data["id"]),
+        )
+
+
+def _params(filters: dict[str, Any], tenant: str | None) -> dict[str, Any]:
+    names = {"sender": "from", "message_id": "messageId"}
+    params = {names.get(k, k): v for k, v in filters.items() if v is not None}
+    if tenant is not None:
+        params["tenant"] = tenant
+    return params
+
+
+def _is_file(text: str) -> bool:
+    return "\n" not in text and len(text) < 4096 and Path(text).is_file()

@@ -1,0 +1,85 @@
+"""A bounded record of the requests the providers received, with secrets masked."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import re
+import threading
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from urllib.parse import parse_qsl, urlencode
+
+MASK = "****"
+SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
+SECRET_FIELDS = frozenset({"password", "client_secret", "secret", "authkey", "auth-key", "access_token"})
+MAX_BODY_CHARS = 16 * 1024
+_XML_SECRET = re.compile(r"(<(Password|ClientSecret|Secret)>)[^<]*(</\2>)", re.IGNORECASE)
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    at: datetime
+    provider: str
+    method: str
+    path: str
+    query: str
+    status: int
+    duration_ms: float
+    tenant: str | None = None
+    request_headers: dict[str, str] = field(default_factory=dict)
+    request_body: str | None = None
+
+
+def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
+    return {name: (MASK if name.lower() in SECRET_HEADERS else value) for name, value in headers}
+
+
+def mask_body(raw: bytes, content_type: str) -> str | None:
+    """The body as text for the journal, secrets masked, bounded in size."""
+    if not raw:
+        return None
+    text = raw[: MAX_BODY_CHARS * 4].decode("utf-8", errors="replace")
+    if "json" in content_type:
+        with contextlib.suppress(ValueError, RecursionError):
+            text = json.dumps(_mask_json(json.loads(text)))
+    elif "x-www-form-urlencoded" in content_type:
+        pairs = parse_qsl(text, keep_blank_values=True)
+        text = urlencode([(k, MASK if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+    elif "xml" in content_type:
+        text = _XML_SECRET.sub(lambda m: f"{m[1]}{MASK}{m[3]}", text)
+    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "...(truncated)"
+
+
+def _mask_json(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: (MASK if str(k).lower() in SECRET_FIELDS else _mask_json(v)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_mask_json(v) for v in value]
+    return value
+
+
+class Journal:
+    """The newest `limit` entries; older ones fall off, so memory stays flat."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._lock = threading.Lock()
+        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+
+    def record(self, entry: JournalEntry) -> None:
+        with self._lock:
+            self._entries.append(entry)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+    def entries(self) -> list[JournalEntry]:
+        """Newest first."""
+        with self._lock:
+            return list(reversed(self._entries))
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()

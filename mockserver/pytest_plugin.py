@@ -1,0 +1,79 @@
+"""pytest fixtures: a live fake per test session (per xdist worker), back to baseline per test.
+
+def test_otp_is_sent(mockserver):
+    my_app.send_otp(base_url=mockserver.twosms_url, to="+15550100016")
+    assert mockserver.outbox.wait_for(to="+15550100016").otp() == "123456"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from mockserver.client import Tenant
+from mockserver.core.fixtures import read_document
+from mockserver.server import MockServer
+
+MARKER = "mockserver_fixtures"
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("mockserver", "sms-mockserver")
+    group.addoption(
+        "--mockserver-fixtures",
+        action="append",
+        metavar="FILE",
+        help="fixture file the session's fake starts from instead of the demo world ('default' names "
+        "it); repeat to add more",
+    )
+    parser.addini(
+        "mockserver_fixtures",
+        type="linelist",
+        default=[],
+        help="fixture files the session's fake starts from (relative to the rootdir)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line(
+        "markers",
+        f"{MARKER}(*paths): load these fixture files (relative to the test file) on top of the "
+        "baseline for this test only",
+    )
+
+
+def _session_fixtures(config: pytest.Config) -> list[str] | None:
+    given = config.getoption("mockserver_fixtures")
+    if given:
+        return given
+    configured = config.getini("mockserver_fixtures")
+    if configured:
+        return [entry if entry == "default" else str(config.rootpath / entry) for entry in configured]
+    return None
+
+
+@pytest.fixture(scope="session")
+def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
+    """One live fake for the session (each xdist worker is its own session, so has its own)."""
+    with MockServer(_session_fixtures(pytestconfig)) as server:
+        yield server
+
+
+@pytest.fixture
+def mockserver(mockserver_session: MockServer, request: pytest.FixtureRequest) -> MockServer:
+    """The session's fake, restored to its baseline (state, outbox, journal, faults, clock)."""
+    mockserver_session.reset()
+    paths = [Path(p) for marker in request.node.iter_markers(MARKER) for p in marker.args]
+    if paths:
+        here = request.path.parent
+        mockserver_session.app.load([read_document(p if p.is_absolute() else here / p) for p in paths])
+    return mockserver_session
+
+
+@pytest.fixture
+def mockserver_tenant(mockserver_session: MockServer) -> Tenant:
+    """Fresh, isolated credentials on the session's fake: for tests that share one server and
+    must not see each other (no reset, so parallel tests keep their state)."""
+    return mockserver_session.new_tenant()
