@@ -32,6 +32,13 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed of generated ids (default 0)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument(
+        "--journal-limit",
+        type=int,
+        default=10_000,
+        metavar="N",
+        help="requests kept in the journal (default 10000)",
+    )
+    serve.add_argument(
         "--no-validate-responses",
         dest="validate_responses",
         action="store_false",
@@ -71,7 +78,12 @@ def _serve(args: argparse.Namespace) -> int:
     from mockserver.server import bind, uvicorn_config
 
     try:
-        app = create_app(args.fixtures, seed=args.seed, validate_responses=args.validate_responses)
+        app = create_app(
+            args.fixtures,
+            seed=args.seed,
+            validate_responses=args.validate_responses,
+            journal_limit=args.journal_limit,
+        )
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 2
@@ -97,6 +109,7 @@ def _banner(app: MockApp, url: str) -> str:
     for name, details in app.describe().items():
         lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/")
         lines.extend(f"              {line}" for line in details)
+    lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 
