@@ -16,7 +16,7 @@ from connexion.exceptions import ProblemException
 from mockserver import __version__
 from mockserver.core.clock import isoformat, parse_instant
 from mockserver.core.faults import FaultRule
-from mockserver.core.fixtures import FixtureError, parse_document
+from mockserver.core.fixtures import FixtureDocument, FixtureError, parse_document
 from mockserver.core.journal import MASK, SECRET_FIELDS, JournalEntry
 from mockserver.core.outbox import OutboxMessage
 
@@ -56,8 +56,11 @@ class AdminHandlers:
 
     async def load_fixtures(self, body: Any, baseline: bool = True) -> Any:
         try:
-            document = parse_document(
-                body if isinstance(body, bytes | str) else _yaml_of(body), "request body"
+            source = "request body"
+            document = (
+                parse_document(body, source)
+                if isinstance(body, bytes | str)
+                else FixtureDocument(source, body)
             )
             self.app.load([document])
         except FixtureError as exc:
@@ -258,12 +261,6 @@ def _duration(value: object) -> timedelta:
         raise AdminError(400, f"advance: {value!r} is neither seconds nor an ISO 8601 duration like PT8H.")
     parts = {k: float(v) for k, v in match.groupdict().items() if v}
     return timedelta(**parts)
-
-
-def _yaml_of(body: Any) -> str:
-    import json
-
-    return json.dumps(body)
 
 
 def _plain(value: Any, name: str = "") -> Any:
