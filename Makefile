@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 ARGS   ?=
 
-.PHONY: install serve test lint format clean
+.PHONY: install serve test contract lint format clean
 
 install: $(STAMP)
 
@@ -20,6 +20,10 @@ serve: install
 
 test: install lint
 	$(BIN)/python -m pytest $(ARGS)
+
+# The contract suite with many more generated cases than `make test` runs (about 200 per operation).
+contract: install
+	MOCKSERVER_CONTRACT_EXAMPLES=$${MOCKSERVER_CONTRACT_EXAMPLES:-200} $(BIN)/python -m pytest tests/contract $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -220,12 +220,15 @@ class AdminHandlers:
         if len(body) != 1:
             raise AdminError(400, "Give exactly one of freeze, advance or unfreeze.")
         clock = self.app.backend.clock
-        if "freeze" in body:
-            clock.freeze(None if body["freeze"] == "now" else _instant(body["freeze"], "freeze"))
-        elif "advance" in body:
-            clock.advance(_duration(body["advance"]))
-        else:
-            clock.unfreeze()
+        try:
+            if "freeze" in body:
+                clock.freeze(None if body["freeze"] == "now" else _instant(body["freeze"], "freeze"))
+            elif "advance" in body:
+                clock.advance(_duration(body["advance"]))
+            else:
+                clock.unfreeze()
+        except OverflowError:
+            raise AdminError(409, "That would take the clock past the year 9999.") from None
         self.app.clock_moved()
         return await self.get_clock()
 

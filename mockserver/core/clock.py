@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -59,7 +60,12 @@ def isoformat(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+_LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
+
+
 def parse_instant(value: str) -> datetime:
-    """ISO 8601 (a trailing `Z` allowed); without an offset it is read as UTC. ValueError if not."""
-    instant = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    """RFC 3339 / ISO 8601 (`Z` or `z`, `t`, a leap second read as :59); without an offset, UTC.
+    ValueError if it is not a date-time."""
+    text = _LEAP_SECOND.sub(r"\g<1>59", value.strip().upper()).replace("Z", "+00:00")
+    instant = datetime.fromisoformat(text)
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

@@ -33,7 +33,7 @@ class RouteTable:
     def __init__(self, spec: dict, base_path: str) -> None:
         self.base_path = base_path.rstrip("/")
         self.operations: dict[str, Operation] = {}
-        self._paths: list[tuple[re.Pattern[str], list[str]]] = []
+        self._paths: list[tuple[re.Pattern[str], list[str], bool]] = []
         for path, item in spec.get("paths", {}).items():
             methods = []
             for method in HTTP_METHODS:
@@ -43,17 +43,21 @@ class RouteTable:
                 methods.append(method.upper())
                 self.operations[op["operationId"]] = _operation(method, path, op)
             pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(self.base_path + path))
-            self._paths.append((re.compile(f"^{pattern}$"), methods))
+            self._paths.append((re.compile(f"^{pattern}$"), methods, "{" in path))
 
     def owns(self, path: str) -> bool:
         return path == self.base_path or path.startswith(self.base_path + "/")
 
     def allowed_methods(self, path: str) -> list[str]:
-        """Methods the spec declares for `path` (the union over all matching templates)."""
+        """Methods the spec declares for `path`: a literal path wins over templates matching it
+        (`/messages/replies` is not `/messages/{messageID}`), else the union of the templates."""
+        matching = [
+            (methods, templated) for pattern, methods, templated in self._paths if pattern.match(path)
+        ]
+        literal = [methods for methods, templated in matching if not templated]
         allowed: list[str] = []
-        for pattern, methods in self._paths:
-            if pattern.match(path):
-                allowed.extend(m for m in methods if m not in allowed)
+        for methods in literal or [methods for methods, _ in matching]:
+            allowed.extend(m for m in methods if m not in allowed)
         return allowed
 
 

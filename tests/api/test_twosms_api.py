@@ -103,7 +103,7 @@ def test_token_is_a_bearer_for_8_hours_of_the_fake_clock(server):
 )
 def test_token_errors_speak_oauth2(server, form, error):
     response = httpx.post(f"{server.url}/twosms/Token", data=form)
-    assert response.status_code == 400
+    assert response.status_code == (401 if error == "invalid_client" else 400)
     assert response.headers["content-type"] == "application/json"
     body = response.json()
     assert body["error"] == error
@@ -204,7 +204,7 @@ def test_content_cannot_change_once_read_but_the_rest_can(server, twosms, state,
         ({"AdditionalContactID": 99}, 404, "CONTACT_NOT_FOUND"),
         ({"AdditionalGroupID": "00000000-0000-4000-8000-000000000000"}, 404, "GROUP_NOT_FOUND"),
         ({"RemoveGroupID": "00000000-0000-4000-8000-000000000000"}, 404, "GROUP_NOT_FOUND"),
-        ({"ExpiryDate": "2020-01-01T00:00:00Z"}, 400, "INVALID_REQUEST"),
+        ({"ExpiryDate": "2020-01-01T00:00:00Z"}, 409, "EXPIRY_NOT_IN_FUTURE"),
         ({"ExpiryDate": "next week"}, 400, "INVALID_REQUEST"),
         ({"NoOfReads": 0}, 400, "INVALID_REQUEST"),
         ({"AuthenticationMethod": 9}, 400, "INVALID_REQUEST"),

@@ -41,7 +41,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     errors.MessageAlreadyRead: (409, "MESSAGE_ALREADY_READ"),
     errors.MessageDissolved: (409, "MESSAGE_DISSOLVED"),
     errors.ResponseLimitReached: (409, "RESPONSE_LIMIT_REACHED"),
-    errors.InvalidClient: (400, "invalid_client"),
+    errors.ExpiryNotInFuture: (409, "EXPIRY_NOT_IN_FUTURE"),
+    errors.InvalidClient: (401, "invalid_client"),
     errors.UnsupportedGrantType: (400, "unsupported_grant_type"),
 }
 
@@ -79,6 +80,8 @@ def render_error(error: ApiError, media_type: str | None, operation: Operation |
 def _oauth_error(error: ApiError, code: str) -> ConnexionResponse:
     """/Token speaks OAuth2 (RFC 6749 section 5.2), not the envelope."""
     oauth_code = code if code in ("invalid_client", "unsupported_grant_type") else "invalid_request"
+    if any(p.field == "/grant_type" and "must be one of" in p.message for p in error.problems):
+        oauth_code = "unsupported_grant_type"
     if error.status >= 500:
         oauth_code = "server_error"
     body = {"error": oauth_code, "error_description": error_reason(error)}

@@ -51,3 +51,7 @@ class MessageDissolved(DomainError):
 
 class ResponseLimitReached(DomainError):
     pass
+
+
+class ExpiryNotInFuture(DomainError):
+    """An expiry at or before the moment it would apply: valid by schema, refused by the clock."""

@@ -55,9 +55,9 @@ class TwoSmsHandlers:
         result = self.model.update(caller, message_id, parsed_body)
         return self._reply("update_message", transaction_json(result), caller.client_id, media_type)
 
-    async def view_message(self, id_: str, contact_id: str, media_type: str | None = None) -> Any:
+    async def view_message(self, message_id: str, contact_id: str, media_type: str | None = None) -> Any:
         self.model.deliver_due()
-        view = self.model.view(id_, contact_id)
+        view = self.model.view(message_id, contact_id)
         return self._reply("view_message", view_json(view), view.recipient.mobile, media_type)
 
     async def post_reply(self, token_info: dict, parsed_body: dict, media_type: str | None = None) -> Any:

@@ -19,6 +19,7 @@ from mockserver.core.store import Store, Transaction
 from mockserver.providers.twosms.criteria import select
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
+    ExpiryNotInFuture,
     GroupNotFound,
     InsufficientCredits,
     InvalidClient,
@@ -146,8 +147,6 @@ class TwoSms:
 
     # -- send (T8) ------------------------------------------------------------------------------
     def send(self, caller: Caller, request: Mapping[str, Any]) -> SmsTransaction:
-        if request.get("Template") is not None:
-            raise InvalidRequest("Templates are not supported by the fake.", field="/Template")
         options: Mapping[str, Any] = request.get("Options") or {}
         now = self.clock.now()
         message_type = enum_value(MessageType, request["Type"], "/Type")
@@ -158,7 +157,7 @@ class TwoSms:
             parse_instant(options["ExpiryDate"], "/Options/ExpiryDate") if "ExpiryDate" in options else None
         )
         if expiry is not None and expiry <= max(now, date_to_send):
-            raise InvalidRequest("ExpiryDate must be after the send time.", field="/Options/ExpiryDate")
+            raise ExpiryNotInFuture("ExpiryDate must be after the send time.", field="/Options/ExpiryDate")
         with self.store.transaction() as tx:
             message_id = self.ids.uuid("twosms.message")
             recipients = self._recipients(tx, caller, request.get("Contacts") or {}, message_id)
@@ -203,8 +202,8 @@ class TwoSms:
                     contact.mobile, self._recipient(contact.mobile, Channel(channel), contact.person_number)
                 )
         for number, channel in (contacts.get("QuickRecipients") or {}).items():
-            if not _is_e164(number):
-                raise InvalidRequest(
+            if not _is_e164(number):  # the spec cannot constrain map keys: nobody to reach (404)
+                raise ContactNotFound(
                     f"{number!r} is not an E.164 number", field=f"/Contacts/QuickRecipients/{number}"
                 )
             found.setdefault(number, self._recipient(number, Channel(channel), None))
@@ -276,7 +275,7 @@ class TwoSms:
             if details.get("ExpiryDate") is not None:
                 expiry = parse_instant(details["ExpiryDate"], "/ExpiryDate")
                 if expiry <= now:
-                    raise InvalidRequest("ExpiryDate must be in the future.", field="/ExpiryDate")
+                    raise ExpiryNotInFuture("ExpiryDate must be in the future.", field="/ExpiryDate")
                 changes["expiry"] = expiry
             if details.get("NoOfReads") is not None:
                 changes["reads_allowed"] = details["NoOfReads"]
