@@ -45,6 +45,25 @@ def _parser() -> argparse.ArgumentParser:
         help="skip checking responses against the spec",
     )
 
+    contract = commands.add_parser(
+        "contract", help="check a server (the fake, staging, the real provider) against a bundled spec"
+    )
+    contract.add_argument("--provider", required=True, choices=["jframework", "twosms"])
+    contract.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080/jframework")
+    contract.add_argument("--brand-url", help="JFramework Brand-URL (or MOCKSERVER_BRAND_URL)")
+    contract.add_argument("--auth-key", help="JFramework Auth-Key (or MOCKSERVER_AUTH_KEY)")
+    contract.add_argument("--token", help="2SMS bearer token (or MOCKSERVER_TOKEN)")
+    contract.add_argument("--client-id", help="2SMS client id, to fetch a token (or MOCKSERVER_CLIENT_ID)")
+    contract.add_argument("--client-secret", help="2SMS client secret (or MOCKSERVER_CLIENT_SECRET)")
+    contract.add_argument(
+        "--max-examples", type=int, default=20, metavar="N", help="cases per operation and phase"
+    )
+    contract.add_argument(
+        "--stateful", action=argparse.BooleanOptionalAction, default=True, help="run link sequences"
+    )
+    contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
+    contract.add_argument("--seed", type=int, default=1)
+
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
     fixture_commands = fixtures.add_subparsers(dest="fixtures_command", required=True)
     check = fixture_commands.add_parser(
@@ -58,7 +77,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args)
+    if args.command == "contract":
+        return _contract(args)
     return _check_fixtures(args.files)
+
+
+def _contract(args: argparse.Namespace) -> int:
+    from mockserver.contract import Credentials, run
+
+    credentials = Credentials.from_env(
+        brand_url=args.brand_url,
+        auth_key=args.auth_key,
+        token=args.token,
+        client_id=args.client_id,
+        client_secret=args.client_secret,
+    )
+    return run(
+        args.provider,
+        args.base_url,
+        credentials,
+        max_examples=args.max_examples,
+        stateful=args.stateful,
+        junit=args.junit,
+        seed=args.seed,
+    )
 
 
 def _check_fixtures(files: Sequence[str]) -> int:

@@ -93,3 +93,14 @@ def test_a_fault_rule_without_an_action_is_refused_by_the_spec(server):
     """ST202: the rule needs status, delayMs > 0 or drop: true, which the spec now says."""
     response = httpx.post(f"{server.url}/__admin/faults", json={"provider": "twosms", "drop": False})
     assert response.status_code == 400
+
+
+def test_an_unknown_provider_in_an_update_body_is_409_not_404(jfw):
+    """ST302: after a create, a PUT naming an unknown appIntegrationId answered 404, which says the
+    setting itself is gone; the setting exists, its reference conflicts."""
+    from tests.api.test_jframework_api import body
+
+    response = jfw.put("/api/v1/app-integrations/sms/demoSmsSetting0001", json=body(appIntegrationId="nope"))
+    assert response.status_code == 409
+    assert response.json()["errors"][0]["code"] == "AppIntegrationNotFound"
+    assert jfw.get("/api/v1/app-integrations/sms/demoSmsSetting0001").status_code == 200

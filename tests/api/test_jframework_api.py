@@ -199,9 +199,10 @@ def test_defaults_are_per_brand(server, jfw):
 
 
 # -- J7: catalogue references -----------------------------------------------------------------
-def test_unknown_provider_is_404_and_non_sms_provider_is_409(jfw, state):
+def test_unknown_provider_is_409_in_a_body_and_non_sms_provider_is_409(jfw, state):
     before = state()
-    assert_error(jfw.post(SMS, json=body(appIntegrationId="nope")), 404, "AppIntegrationNotFound")
+    assert_error(jfw.post(SMS, json=body(appIntegrationId="nope")), 409, "AppIntegrationNotFound")
+    assert_error(jfw.put(DEMO, json=body(appIntegrationId="nope")), 409, "AppIntegrationNotFound")
     assert_error(jfw.put(DEMO, json=body(appIntegrationId="stripe")), 409, "AppIntegrationUnsupported")
     assert state() == before
 

@@ -10,8 +10,10 @@ import schemathesis
 from hypothesis import settings
 from schemathesis.config import SchemathesisConfig
 
-from mockserver import create_app
-from tests.contract import hooks  # noqa: F401  (registers the XML deserializer and hooks)
+from mockserver import (
+    contract_hooks,  # noqa: F401  (registers the XML deserializer and hooks)
+    create_app,
+)
 
 MAX_EXAMPLES = int(os.environ.get("MOCKSERVER_CONTRACT_EXAMPLES", "8"))
 SEED = int(os.environ.get("MOCKSERVER_CONTRACT_SEED", "20261123"))

@@ -36,6 +36,11 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str, str | None]] = {
     model.AccessDenied: (403, "AccessDenied", None),
     model.SettingNotFound: (404, "AppIntegrationSMSNotFound", "The AppIntegrationSMS is not found."),
     model.AppIntegrationNotFound: (404, "AppIntegrationNotFound", "The AppIntegration is not found."),
+    model.AppIntegrationReferenceNotFound: (
+        409,
+        "AppIntegrationNotFound",
+        "The AppIntegration is not found.",
+    ),
     model.AppIntegrationUnsupported: (
         409,
         "AppIntegrationUnsupported",

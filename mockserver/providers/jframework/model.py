@@ -45,6 +45,11 @@ class AppIntegrationNotFound(DomainError):
     """No catalogue entry with this id (J7)."""
 
 
+class AppIntegrationReferenceNotFound(AppIntegrationNotFound):
+    """A create/update body names no catalogue entry: the setting's URL exists, its reference
+    does not, so this is a conflict (409), not a missing resource (404) (found by Schemathesis)."""
+
+
 class AppIntegrationUnsupported(DomainError):
     """The catalogue entry is not an SMS provider (J7)."""
 
@@ -236,10 +241,12 @@ class JFramework:
             and (not needle or needle in " ".join((e.name, e.domain, e.description or "")).lower())
         ]
 
-    def _sms_integration(self, tx: Transaction, integration_id: str) -> AppIntegration:
+    def _sms_integration(
+        self, tx: Transaction, integration_id: str, *, in_body: bool = False
+    ) -> AppIntegration:
         integration: AppIntegration | None = tx.get(CATALOGUE, integration_id)
         if integration is None:
-            raise AppIntegrationNotFound(
+            raise (AppIntegrationReferenceNotFound if in_body else AppIntegrationNotFound)(
                 f"The AppIntegration {integration_id!r} is not found.", field="appIntegrationId"
             )
         if integration.type != "SMS":
@@ -307,7 +314,7 @@ class JFramework:
         self, tx: Transaction, command: Mapping[str, Any], *, setting_id: str, brand: str, created: datetime
     ) -> SmsSetting:
         """A full replacement from a create/update body (PUT omits nothing silently: J6)."""
-        integration = self._sms_integration(tx, command["appIntegrationId"])
+        integration = self._sms_integration(tx, command["appIntegrationId"], in_body=True)
         return SmsSetting(
             id=setting_id,
             brand=brand,

@@ -1,0 +1,88 @@
+"""`mockserver contract` against live servers: it catches a drifting server and passes the fake."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import uvicorn
+
+from mockserver import MockServer
+from mockserver.server import bind
+
+
+def contract(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+    command = [sys.executable, "-m", "mockserver", "contract", "--max-examples", "5", *args]
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+
+
+@pytest.fixture(scope="module")
+def drifting_server() -> Iterator[str]:
+    from tests.drift_server import app
+
+    sock = bind("127.0.0.1", 0)
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_contract_fails_a_drifting_server_and_names_the_drift(drifting_server, tmp_path):
+    junit = tmp_path / "report.xml"
+    result = contract(
+        "--provider", "jframework", "--base-url", drifting_server,
+        "--brand-url", "demo.example.com", "--auth-key", "demo-admin-key", "--junit", str(junit),
+    )  # fmt: skip
+    assert result.returncode != 0
+    table = result.stdout[result.stdout.rindex("operation ") :]
+    catalogue = next(line for line in table.splitlines() if line.startswith("GET /api/v1/app-integrations "))
+    assert "ST108 Response violates schema" in catalogue  # statusCode as a string
+    settings = next(
+        line for line in table.splitlines() if line.startswith("GET /api/v1/app-integrations/sms ")
+    )
+    assert "ST103 Undocumented status code" in settings  # 418
+    one = next(
+        line for line in table.splitlines() if line.startswith("GET /api/v1/app-integrations/sms/{id}")
+    )
+    assert "ST105 Undocumented Content-Type" in one  # problem+json
+    assert "<failure" in junit.read_text()
+
+
+@pytest.fixture(scope="module")
+def fake() -> Iterator[MockServer]:
+    with MockServer() as server:
+        yield server
+
+
+def test_contract_passes_the_fake_on_a_live_port(fake, tmp_path):
+    junit = tmp_path / "jframework.xml"
+    result = contract(
+        "--provider", "jframework", "--base-url", fake.jframework_url,
+        "--brand-url", "demo.example.com", "--auth-key", "demo-admin-key", "--junit", str(junit),
+    )  # fmt: skip
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert "PUT /api/v1/app-integrations/sms/{id}" in result.stdout
+    assert Path(junit).exists() and "<failure" not in junit.read_text()
+
+
+def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fake):
+    env_result = subprocess.run(
+        [sys.executable, "-m", "mockserver", "contract", "--provider", "twosms", "--base-url", fake.twosms_url,
+         "--max-examples", "5", "--no-stateful"],
+        capture_output=True, text=True, timeout=600, check=False,
+        env={**__import__("os").environ, "MOCKSERVER_CLIENT_ID": "demo-client", "MOCKSERVER_CLIENT_SECRET": "demo-secret"},
+    )  # fmt: skip
+    assert env_result.returncode == 0, env_result.stdout[-3000:] + env_result.stderr[-2000:]
+    assert "PUT /api/v1/sms/messages/{messageID}" in env_result.stdout
+
+
+def test_contract_says_which_credentials_are_missing():
+    result = contract("--provider", "twosms", "--base-url", "http://127.0.0.1:9")
+    assert result.returncode != 0
+    assert "--client-id" in result.stderr
