@@ -22,8 +22,25 @@ class IdGenerator:
         self._seed = seed
         self._lock = threading.Lock()
         self._streams: dict[str, random.Random] = {}
+        self._checkpoint: dict[str, object] | None = None
+        self._checkpoint_due = False
+
+    # Store participant: a failed request must not advance the sequences. The state is copied
+    # only when a transaction actually draws an id, so read-only requests pay nothing.
+    def begin(self) -> None:
+        with self._lock:
+            self._checkpoint, self._checkpoint_due = None, True
+
+    def rollback(self) -> None:
+        with self._lock:
+            checkpoint, self._checkpoint, self._checkpoint_due = self._checkpoint, None, False
+        if checkpoint is not None:
+            self.restore(checkpoint)
 
     def _stream(self, kind: str) -> random.Random:
+        if self._checkpoint_due:
+            self._checkpoint_due = False
+            self._checkpoint = self._state()
         stream = self._streams.get(kind)
         if stream is None:
             stream = random.Random(f"{self._seed}:{zlib.crc32(kind.encode())}")
@@ -41,7 +58,10 @@ class IdGenerator:
 
     def state(self) -> dict[str, object]:
         with self._lock:
-            return {kind: stream.getstate() for kind, stream in self._streams.items()}
+            return self._state()
+
+    def _state(self) -> dict[str, object]:
+        return {kind: stream.getstate() for kind, stream in self._streams.items()}
 
     def restore(self, state: dict[str, object]) -> None:
         with self._lock:

@@ -18,11 +18,15 @@ _MISSING = object()
 
 
 class Participant(Protocol):
-    """State outside the tables that a transaction must also roll back (e.g. id sequences)."""
+    """State outside the tables that a transaction must also roll back (e.g. id sequences).
 
-    def state(self) -> Any: ...
+    `begin` marks a transaction's start (cheap: nothing is copied until the participant changes),
+    `rollback` undoes what changed since.
+    """
 
-    def restore(self, state: Any) -> None: ...
+    def begin(self) -> None: ...
+
+    def rollback(self) -> None: ...
 
 
 Snapshot = dict[str, dict[Any, Any]]
@@ -91,13 +95,14 @@ class Store:
                 yield self._active
                 return
             tx = self._active = Transaction(self._tables)
-            saved = [(p, p.state()) for p in self._participants]
+            for participant in self._participants:
+                participant.begin()
             try:
                 yield tx
             except BaseException:
                 tx._rollback()
-                for participant, state in saved:
-                    participant.restore(state)
+                for participant in self._participants:
+                    participant.rollback()
                 raise
             finally:
                 self._active = None

@@ -47,3 +47,17 @@ def test_ids_state_round_trips():
     following = ids.alphanumeric("x")
     ids.restore(saved)
     assert ids.alphanumeric("x") == following
+
+
+def test_a_rolled_back_transaction_gives_its_ids_back():
+    from mockserver.core.store import Store
+
+    store, ids = Store(), IdGenerator(seed=2)
+    store.attach(ids)
+    with pytest.raises(RuntimeError), store.transaction():
+        taken = ids.alphanumeric("x")
+        raise RuntimeError
+    with store.transaction():
+        assert ids.alphanumeric("x") == taken  # the failed request's id is handed out again
+    with store.transaction():
+        assert ids.alphanumeric("x") != taken  # a committed draw is kept
