@@ -213,37 +213,14 @@ class MockApp:
     def _build(self, validate_responses: bool, max_body: int) -> AsyncApp:
         app = AsyncApp(__name__)
         for provider in self.providers.values():
-            spec_path = resources.data_path("openapi", provider.spec_file)
             base_path = f"/{provider.name}"
-            routes = RouteTable(resolve_refs(yaml.safe_load(spec_path.read_text())), base_path)
-            self._routes[base_path] = routes
+            routes = self._routes[base_path] = route_table(provider.spec_file, base_path)
             handlers = self.handlers[provider.name] = provider.build_handlers(self.backend, routes)
-            app.add_api(
-                spec_path,
-                base_path=base_path,
-                name=provider.name,
-                resolver=Resolver(function_resolver=lambda op_id, h=handlers: getattr(h, op_id)),
-                pythonic_params=True,
-                validate_responses=validate_responses,
-                validator_map=XML_VALIDATOR_MAP,
-                security_map=bound_security_map(handlers),
-                swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+            _mount(
+                app, provider.spec_file, base_path, handlers, validate_responses, bound_security_map(handlers)
             )
-        admin_spec = resources.data_path("openapi", "admin.yaml")
-        self._routes[ADMIN_PATH] = RouteTable(
-            resolve_refs(yaml.safe_load(admin_spec.read_text())), ADMIN_PATH
-        )
-        admin = AdminHandlers(self)
-        app.add_api(
-            admin_spec,
-            base_path=ADMIN_PATH,
-            name="admin",
-            resolver=Resolver(function_resolver=lambda op_id: getattr(admin, op_id)),
-            pythonic_params=True,
-            validate_responses=validate_responses,
-            validator_map=XML_VALIDATOR_MAP,
-            swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
-        )
+        self._routes[ADMIN_PATH] = route_table("admin.yaml", ADMIN_PATH)
+        _mount(app, "admin.yaml", ADMIN_PATH, AdminHandlers(self), validate_responses, None)
         app.add_middleware(
             RequestGuard,
             position=MiddlewarePosition.BEFORE_SECURITY,
@@ -294,6 +271,34 @@ class MockApp:
         operation_id = extensions.get("connexion_routing", {}).get("operation_id")
         operation = table.operations.get(operation_id) if table and operation_id else None
         return provider.render_error(error, media_type, operation)
+
+
+def route_table(spec_file: str, base_path: str) -> RouteTable:
+    """What a bundled spec says per route, refs resolved."""
+    spec = yaml.safe_load(resources.data_path("openapi", spec_file).read_text())
+    return RouteTable(resolve_refs(spec), base_path)
+
+
+def _mount(
+    app: AsyncApp,
+    spec_file: str,
+    base_path: str,
+    handlers: Any,
+    validate_responses: bool,
+    security_map: dict[str, type] | None,
+) -> None:
+    """One API: its operationIds resolve to methods of `handlers`, its UI at `<base_path>/ui/`."""
+    app.add_api(
+        resources.data_path("openapi", spec_file),
+        base_path=base_path,
+        name=base_path.strip("/"),
+        resolver=Resolver(function_resolver=lambda op_id: getattr(handlers, op_id)),
+        pythonic_params=True,
+        validate_responses=validate_responses,
+        validator_map=XML_VALIDATOR_MAP,
+        security_map=security_map,
+        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
+    )
 
 
 def _plain_error(error: ApiError) -> ConnexionResponse:

@@ -6,12 +6,10 @@ from functools import cache
 from typing import Any
 
 import schemathesis
-import yaml
-from connexion.json_schema import resolve_refs
 
-from mockserver import resources
+from mockserver.app import route_table
 from mockserver.core import xmlcodec
-from mockserver.core.routes import Operation, RouteTable
+from mockserver.core.routes import Operation
 
 SPECS = ("jframework.yaml", "twosms.yaml", "admin.yaml")
 
@@ -20,8 +18,7 @@ SPECS = ("jframework.yaml", "twosms.yaml", "admin.yaml")
 def _operations() -> dict[str, Operation]:
     operations: dict[str, Operation] = {}
     for name in SPECS:
-        spec = resolve_refs(yaml.safe_load(resources.data_path("openapi", name).read_text()))
-        operations.update(RouteTable(spec, "").operations)
+        operations.update(route_table(name, "").operations)
     return operations
 
 
