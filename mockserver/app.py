@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import yaml
 from connexion import AsyncApp
 from connexion.exceptions import ProblemException
 from connexion.json_schema import resolve_refs
@@ -25,7 +24,7 @@ from mockserver.admin.handlers import AdminHandlers
 from mockserver.core.backend import Backend, BackendSnapshot
 from mockserver.core.errors import ApiError, DomainError
 from mockserver.core.faults import Faults
-from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
+from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, load_yaml, read_document
 from mockserver.core.http import DEFAULT_MAX_BODY, MEDIA_TYPE_KEY, RequestGuard, to_api_error
 from mockserver.core.journal import MAX_BODY_CHARS, Journal, JournalEntry, mask_body, mask_headers
 from mockserver.core.render import json_response
@@ -275,7 +274,7 @@ class MockApp:
 
 def route_table(spec_file: str, base_path: str) -> RouteTable:
     """What a bundled spec says per route, refs resolved."""
-    spec = yaml.safe_load(resources.data_path("openapi", spec_file).read_text())
+    spec = load_yaml(resources.data_path("openapi", spec_file).read_bytes())
     return RouteTable(resolve_refs(spec), base_path)
 
 

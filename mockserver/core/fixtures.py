@@ -42,10 +42,28 @@ def _plain(value: Any) -> Any:
     return value
 
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """`yaml.safe_load` with libyaml when PyYAML has it (10x faster on big documents)."""
+    return yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only
+
+
+def _load(text: str | bytes) -> Any:
+    # JSON is (nearly) a subset of YAML and parses ~100x faster: a big generated fixture file is JSON.
+    if text.lstrip()[:1] in ("{", b"{"):
+        try:
+            return json.loads(text)
+        except ValueError:
+            pass  # YAML flow style, or a real syntax error that YAML will describe
+    return load_yaml(text)
+
+
 def parse_document(text: str | bytes, source: str) -> FixtureDocument:
-    """Parse YAML (a superset of JSON); a syntax error becomes a FixtureError naming the source."""
+    """Parse YAML or JSON; a syntax error becomes a FixtureError naming the source."""
     try:
-        data = yaml.safe_load(text)
+        data = _load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

@@ -1,0 +1,289 @@
+"""The measurements, section by section; each returns its lines of the results file."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from bench import report, scale, servers, wrk
+from bench.report import Series
+from bench.servers import Probe, Server
+from bench.workloads import (
+    JFRAMEWORK_AUTH,
+    JFRAMEWORK_SETTING,
+    TWOSMS_CLIENT,
+    Workload,
+    all_workloads,
+    jframework_put,
+    twosms_put_json,
+)
+
+Log = Callable[[str], None]
+PROBE = Probe(f"/jframework/api/v1/app-integrations/sms/{JFRAMEWORK_SETTING}", JFRAMEWORK_AUTH)
+PRISM_PROBE = Probe(PROBE.path.removeprefix("/jframework"), JFRAMEWORK_AUTH)
+MEMORY_CHUNK_SECONDS = 10
+MAX_MEMORY_CHUNKS = 100
+"""Bounds the 200,000-request memory run even on a very slow machine."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    warmup: float
+    seconds: float
+    rounds: int
+    memory_requests: int
+    cold_starts: int
+    reset_repeats: int
+    scale: tuple[int, int]
+
+
+def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> list[str]:
+    lines: list[str] = []
+    log("cold starts")
+    lines += cold_starts(settings, peers)
+    log("throughput and memory")
+    lines += throughput(settings, peers, log)
+    log(f"stored messages: {settings.scale[0]:,} vs {settings.scale[1]:,}")
+    lines += stored_messages(settings, scratch, log)
+    log("reset")
+    lines += resets(settings, scratch)
+    return lines
+
+
+# -- servers --------------------------------------------------------------------------------------
+def start_fake(fixtures: list[str] | None = None) -> Server:
+    port = servers.free_port()
+    return servers.start("fake", servers.fake(port, PROBE, fixtures), port, PROBE)
+
+
+def start_baseline() -> Server:
+    port = servers.free_port()
+    return servers.start("baseline", servers.baseline(port), port, PROBE)
+
+
+def start_prism() -> Server | None:
+    port = servers.free_port()
+    command = servers.prism(port, servers.ROOT / "openapi" / "jframework.yaml")
+    return None if command is None else servers.start("Prism", command, port, PRISM_PROBE, "/jframework")
+
+
+@contextmanager
+def running(*starters: Callable[[], Server | None]) -> Iterator[list[Server]]:
+    started: list[Server] = []
+    try:
+        for starter in starters:
+            server = starter()
+            if server is not None:
+                started.append(server)
+        yield started
+    finally:
+        for server in started:
+            server.stop()
+
+
+# -- sections -------------------------------------------------------------------------------------
+def cold_starts(settings: Settings, peers: bool) -> list[str]:
+    """Process start to the first 200 on a JFramework GET, median of several starts."""
+    starters: dict[str, Callable[[], Server | None]] = {"fake": start_fake, "baseline": start_baseline}
+    if peers:
+        starters["Prism"] = start_prism
+        start_prism()  # first start installs Prism from the npm registry: not a cold start
+    medians: dict[str, float] = {}
+    for name, starter in starters.items():
+        samples = []
+        for _ in range(settings.cold_starts):
+            with running(starter) as started:
+                samples += [s.started_in for s in started]
+        if samples:
+            medians[name] = statistics.median(samples)
+    rows = [
+        [name, f"{seconds * 1000:,.0f}", report.ratio(seconds, medians.get("Prism", 0))]
+        for name, seconds in medians.items()
+    ]
+    head = ["server", f"cold start ms (median of {settings.cold_starts})", "ratio to Prism"]
+    return ["", "## Cold start (process start to first 200)", "", *report.table(head, rows)]
+
+
+def throughput(settings: Settings, peers: bool, log: Log) -> list[str]:
+    starters = [start_fake, start_baseline] + ([start_prism] if peers else [])
+    with running(*starters) as started:
+        fake, *others = started
+        token = _token(fake, TWOSMS_CLIENT)
+        workloads = all_workloads(token)
+        for workload in workloads:
+            _preflight(fake, workload, workload.status)
+        for server, workload in _pairs(started, workloads):
+            wrk.run(server, workload, settings.warmup, _status(fake, server, workload))
+        rss = {s.name: [s.rss_mib()] for s in started}
+        rows: dict[str, dict[str, Series]] = {}
+        for workload in workloads:
+            log(workload.name)
+            before = _row_state(fake, workload)
+            rows[workload.name] = by_server = {}
+            for _ in range(settings.rounds):
+                for server, _w in _pairs(started, [workload]):
+                    run = wrk.run(server, workload, settings.seconds, _status(fake, server, workload))
+                    by_server.setdefault(server.name, Series()).runs.append(run)
+            _check_state(workload, before, _row_state(fake, workload))
+        sent = sum(by_server["fake"].requests for by_server in rows.values())
+        samples, more = _memory_run(fake, workloads, settings.memory_requests - sent, log)
+        rss["fake"] += samples
+        for server in others:
+            rss[server.name].append(server.rss_mib())
+        served = sent + more
+        return [
+            "",
+            "## Throughput and latency",
+            "",
+            "Every answer of every run is checked: the fake must give the workload's status (200, or "
+            "400 for the invalid PUT) and the PUTs must have changed the row they target; the baseline "
+            "answers 200 to everything. Prism gets the JFramework PUT only.",
+            "",
+            *report.throughput_table(rows, [s.name for s in started]),
+            *_memory_lines(rss, served),
+        ]
+
+
+def stored_messages(settings: Settings, scratch: Path, log: Log) -> list[str]:
+    """2SMS JSON PUT latency with few vs many stored messages, the two fakes alternating."""
+    small, large = settings.scale
+    fakes = [lambda n=n: start_fake(["default", str(scale.write_world(scratch, n))]) for n in (small, large)]
+    with running(*fakes) as started:
+        workloads = []
+        for server in started:
+            token = _token(server, scale.BENCH_CLIENT)
+            workload = twosms_put_json(token, scale.message_id(0))
+            _preflight(server, workload, 200)
+            wrk.run(server, workload, settings.warmup)
+            workloads.append(workload)
+        series = [Series(), Series()]
+        for _ in range(settings.rounds):
+            for index, server in enumerate(started):
+                series[index].runs.append(wrk.run(server, workloads[index], settings.seconds))
+        rows = [
+            [f"{n:,}", f"{s.started_in * 1000:,.0f}", f"{run.rate:,.0f}", f"{run.p50:.2f}", f"{run.p99:.2f}"]
+            for n, s, run in zip(settings.scale, started, series, strict=True)
+        ]
+    head = ["stored messages", "start ms", "req/s", "p50 ms", "p99 ms"]
+    return [
+        "",
+        "## 2SMS PUT with many stored messages",
+        "",
+        *report.table(head, rows),
+        "",
+        f"p50 with {large:,} / with {small:,}: {report.ratio(series[1].p50, series[0].p50)}.",
+    ]
+
+
+def resets(settings: Settings, scratch: Path) -> list[str]:
+    rows = [
+        [r.label, f"{r.median_us:,.1f}", f"{r.p99_us:,.1f}"]
+        for r in scale.reset_times(scratch, settings.reset_repeats)
+    ]
+    with running(start_fake) as (fake,), httpx.Client(base_url=fake.url) as client:
+        samples = []
+        for _ in range(max(10, settings.reset_repeats // 10)):
+            began = time.perf_counter()
+            client.post("/__admin/reset").raise_for_status()
+            samples.append((time.perf_counter() - began) * 1e6)
+    samples.sort()
+    rows.append(
+        [
+            "`POST /__admin/reset` round trip, default fixtures",
+            f"{statistics.median(samples):,.1f}",
+            f"{samples[int(len(samples) * 0.99)]:,.1f}",
+        ]
+    )
+    return [
+        "",
+        "## Per-test reset (snapshot restore)",
+        "",
+        "`MockApp.reset()` in-process (what the pytest plugin runs before each test), after the test "
+        "changed state; and the same over HTTP.",
+        "",
+        *report.table(["case", "median us", "p99 us"], rows),
+    ]
+
+
+# -- helpers --------------------------------------------------------------------------------------
+def _pairs(started: list[Server], workloads: list[Workload]) -> Iterator[tuple[Server, Workload]]:
+    """(server, workload) pairs to run, alternating servers; Prism serves the JFramework PUT only."""
+    for workload in workloads:
+        for server in started:
+            if server.name != "Prism" or workload.name == jframework_put().name:
+                yield server, workload
+
+
+def _status(fake: Server, server: Server, workload: Workload) -> int:
+    return workload.status if server is fake else 200
+
+
+def _token(server: Server, client: dict[str, str]) -> str:
+    answer = httpx.post(f"{server.url}/twosms/Token", data=client)
+    answer.raise_for_status()
+    return answer.json()["access_token"]
+
+
+def _preflight(server: Server, workload: Workload, status: int) -> None:
+    """One request before the load: the exact status (wrk only tells errors from successes)."""
+    answer = httpx.request(
+        workload.method, server.url + workload.path, headers=workload.headers, content=workload.body_for(0)
+    )
+    if answer.status_code != status:
+        raise wrk.RunFailed(f"{workload.name} on {server.name}: {answer.status_code} {answer.text[:500]}")
+
+
+def _row_state(fake: Server, workload: Workload) -> dict[str, Any]:
+    table, key = workload.target
+    rows = httpx.get(f"{fake.url}/__admin/state").json()[table]
+    return next(row for row in rows if row["id"] == key)
+
+
+def _check_state(workload: Workload, before: dict[str, Any], after: dict[str, Any]) -> None:
+    if workload.changes is None and before != after:
+        raise wrk.RunFailed(f"{workload.name} changed {workload.target}: {before} -> {after}")
+    if workload.changes is not None and before[workload.changes] == after[workload.changes]:
+        raise wrk.RunFailed(f"{workload.name} left {workload.target} {workload.changes} as it was")
+
+
+def _memory_run(fake: Server, workloads: list[Workload], wanted: int, log: Log) -> tuple[list[float], int]:
+    """Keep loading the fake (every workload in turn) until `wanted` more requests were served;
+    returns the RSS sampled after each chunk and the requests served."""
+    samples, served = [], 0
+    for chunk in range(MAX_MEMORY_CHUNKS):
+        if served >= wanted:
+            break
+        workload = workloads[chunk % len(workloads)]
+        served += wrk.run(fake, workload, MEMORY_CHUNK_SECONDS, workload.status).requests
+        samples.append(fake.rss_mib())
+        log(f"memory run: {served:,} of {wanted:,} requests, RSS {samples[-1]:.1f} MiB")
+    return samples, served
+
+
+def _memory_lines(rss: dict[str, list[float]], served: int) -> list[str]:
+    fake = rss["fake"]
+    growth = (fake[-1] - fake[0]) / fake[0] * 100
+    rows = [
+        [
+            name,
+            f"{values[0]:.1f}",
+            f"{values[-1]:.1f}",
+            f"{max(values):.1f}",
+            report.ratio(fake[0], values[0]),
+        ]
+        for name, values in rss.items()
+    ]
+    return [
+        "",
+        f"Resident memory (MiB) after the warm-up and after the fake served {served:,} more requests "
+        f"(the fake grew {growth:+.1f}%; its journal keeps the last 10,000):",
+        "",
+        *report.table(["server", "after warm-up", "at the end", "peak sampled", "fake / this"], rows),
+    ]

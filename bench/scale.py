@@ -1,0 +1,114 @@
+"""Large worlds: fixture files with many stored 2SMS messages, and the per-test reset timed in-process."""
+
+from __future__ import annotations
+
+import json
+import statistics
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from mockserver.app import MockApp, create_app
+from mockserver.core.fixtures import FixtureDocument, read_document
+
+BENCH_ACCOUNT = "b0000000-0000-4000-8000-000000000000"
+BENCH_CLIENT = {
+    "grant_type": "client_credentials",
+    "client_id": "bench-client",
+    "client_secret": "bench-secret",
+}
+
+
+def message_id(index: int) -> str:
+    return str(uuid.UUID(int=(0xB1 << 120) | index, version=4))
+
+
+def world(messages: int) -> dict[str, object]:
+    """A second 2SMS account (beside the demo world) holding `messages` sent messages."""
+    return {
+        "twosms": {
+            "accounts": [
+                {
+                    "id": BENCH_ACCOUNT,
+                    "name": "Bench Account",
+                    "credits": 1_000_000,
+                    "clients": [{"clientId": "bench-client", "secret": "bench-secret"}],
+                    "contacts": [{"personNumber": 1, "mobile": "+15550109001", "firstName": "Bench"}],
+                    "messages": [
+                        {
+                            "id": message_id(i),
+                            "type": "ADVANCED",
+                            "sender": "Bench",
+                            "content": f"Stored message {i}",
+                            "dateSent": "2026-01-01T09:00:00Z",
+                            "expiryDate": "2099-12-31T00:00:00Z",
+                            "recipients": [{"personNumber": 1}],
+                        }
+                        for i in range(messages)
+                    ],
+                }
+            ]
+        }
+    }
+
+
+def write_world(directory: Path, messages: int) -> Path:
+    path = directory / f"world-{messages}.json"
+    path.write_text(json.dumps(world(messages)))
+    return path
+
+
+@dataclass(frozen=True)
+class ResetTime:
+    label: str
+    median_us: float
+    p99_us: float
+
+
+def reset_times(directory: Path, repeats: int) -> list[ResetTime]:
+    """`MockApp.reset()` (what the pytest plugin's per-test restore calls), after a test changed state.
+
+    Three worlds: the default fixtures; 10,000 messages in the baseline; the default baseline after a
+    test stored 10,000 messages (they must all go).
+    """
+    default = create_app()
+    big = create_app(["default", write_world(directory, 10_000)])
+    grown = create_app()
+    results = [
+        _time_reset("default fixtures, one row changed", default, repeats, lambda: _touch(default)),
+        _time_reset("10,000 messages in the baseline, one row changed", big, repeats, lambda: _touch(big)),
+    ]
+    document = _document(directory, 10_000)
+    results.append(
+        _time_reset(
+            "default baseline, 10,000 messages added by the test",
+            grown,
+            max(3, repeats // 100),
+            lambda: grown.load([document]),
+        )
+    )
+    return results
+
+
+def _document(directory: Path, messages: int) -> FixtureDocument:
+    return read_document(write_world(directory, messages))
+
+
+def _touch(app: MockApp) -> None:
+    with app.backend.store.transaction() as tx:
+        tx.put("bench.scratch", "row", object())
+
+
+def _time_reset(label: str, app: MockApp, repeats: int, change: Callable[[], None]) -> ResetTime:
+    samples = []
+    for _ in range(repeats):
+        change()
+        began = time.perf_counter_ns()
+        app.reset()
+        samples.append((time.perf_counter_ns() - began) / 1000)
+    samples.sort()
+    return ResetTime(
+        label, statistics.median(samples), samples[min(len(samples) - 1, int(len(samples) * 0.99))]
+    )
