@@ -1,4 +1,4 @@
-"""Assembles the ASGI app: one Connexion API per provider, each in its own envelope."""
+"""Assembles the ASGI app: one API per spec (providers and control plane), plus their docs pages."""
 
 from __future__ import annotations
 
@@ -9,59 +9,42 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from connexion import AsyncApp
-from connexion.exceptions import ProblemException
 from connexion.json_schema import resolve_refs
-from connexion.lifecycle import ConnexionRequest, ConnexionResponse
-from connexion.middleware import MiddlewarePosition
+from connexion.middleware import ConnexionMiddleware
+from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
-from connexion.resolver import Resolver
-from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import Message, Receive, Scope, Send
 
 from mockserver import resources
 from mockserver.admin.handlers import AdminHandlers
 from mockserver.core.backend import Backend, BackendSnapshot
-from mockserver.core.errors import ApiError, DomainError
+from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, send_response
+from mockserver.core.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
 from mockserver.core.faults import Faults
 from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, load_yaml, read_document
-from mockserver.core.http import DEFAULT_MAX_BODY, MEDIA_TYPE_KEY, RequestGuard, to_api_error
 from mockserver.core.journal import MAX_BODY_CHARS, Journal, JournalEntry, mask_body, mask_headers
-from mockserver.core.render import json_response
-from mockserver.core.routes import Operation, RouteTable
-from mockserver.core.security import bound_security_map
-from mockserver.core.validation import validator_map
-from mockserver.core.xmlbody import XML_MEDIA_TYPES, XMLRequestBodyValidator, XMLResponseBodyValidator
+from mockserver.core.render import Response, json_response
+from mockserver.core.routes import RouteTable
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.providers.twosms import PROVIDER as TWOSMS
 
 PROVIDERS: tuple[Provider, ...] = (JFRAMEWORK, TWOSMS)
-ADMIN_PATH = "/__admin"
+ADMIN = "__admin"
 TENANTS = "admin.tenants"
 """owner key (`brand:...`, `account:...`) -> tenant id."""
-
-XML_VALIDATOR_MAP = validator_map(
-    body_validators=dict.fromkeys(XML_MEDIA_TYPES, XMLRequestBodyValidator),
-    response_validators=dict.fromkeys(XML_MEDIA_TYPES, XMLResponseBodyValidator),
-)
+DOCS_PATHS = ("/ui", "/openapi.json")
+"""Under each mount, served by Connexion's Swagger UI rather than by the API."""
 
 logger = logging.getLogger("mockserver")
 
 
 @dataclass(frozen=True, slots=True)
 class TenantOwner:
-    """Credentials' owner (`brand:...` or `account:...`) created for a tenant."""
+    """Credentials' owner (`brand:...`, `account:...`) created for a tenant."""
 
     owner: str
     tenant: str
-
-
-# Connexion warns several times per request when an operation accepts several media types, and
-# logs every 4xx as a warning: noise for a fake whose job is to answer bad requests.
-logging.getLogger("connexion.operations.openapi3").setLevel(logging.ERROR)
-logging.getLogger("connexion.middleware.exceptions").setLevel(logging.ERROR)
-logging.getLogger("connexion.validators").setLevel(logging.CRITICAL)
 
 
 class MockApp:
@@ -87,26 +70,24 @@ class MockApp:
         paths = [resources.default_fixtures()] if fixtures is None else [_fixture_path(f) for f in fixtures]
         self.load([read_document(p) for p in paths])
         self.baseline = self.backend.snapshot()
-        self._routes: dict[str, RouteTable] = {}
-        self.connexion = self._build(validate_responses, max_body)
+        self.apis = self._build(validate_responses, max_body)
+        self.docs = self._docs()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        # Connexion's router works on a shallow copy of the scope; a shared `extensions` dict is
-        # how routing facts (operation, negotiated type) reach the error handler above it.
-        scope.setdefault("extensions", {})
-        provider = self._provider_of(scope)
-        if provider is None:
-            await self.connexion(scope, receive, send)
-        else:
-            await self._journaled(provider, scope, receive, send)
-
-    def _provider_of(self, scope: Scope) -> str | None:
         if scope["type"] != "http":
-            return None
-        name = scope["path"].split("/", 2)[1] if scope["path"].count("/") >= 1 else ""
-        return name if name in self.providers and not scope["path"].startswith(f"/{name}/ui") else None
+            await _lifespan(scope, receive, send)
+            return
+        path = scope["path"]
+        name = path.split("/", 2)[1]
+        api = self.apis.get(name)
+        if api is None or path[len(name) + 1 :].startswith(DOCS_PATHS):
+            await self.docs(scope, receive, send)
+        elif name in self.providers:
+            await self._journaled(name, api, scope, receive, send)
+        else:
+            await api(scope, receive, send)
 
-    async def _journaled(self, provider: str, scope: Scope, receive: Receive, send: Send) -> None:
+    async def _journaled(self, provider: str, api: Api, scope: Scope, receive: Receive, send: Send) -> None:
         """Serve a provider request and record it in the journal, secrets masked."""
         started = time.perf_counter()
         at = self.backend.clock.now()
@@ -126,7 +107,7 @@ class MockApp:
             await send(message)
 
         try:
-            await self.connexion(scope, receive_, send_)
+            await api(scope, receive_, send_)
         finally:
             headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
             lowered = {k.lower(): v for k, v in headers}
@@ -209,67 +190,93 @@ class MockApp:
             return {name: p.describe(tx) for name, p in self.providers.items()}
 
     # -- assembly -------------------------------------------------------------------------------
-    def _build(self, validate_responses: bool, max_body: int) -> AsyncApp:
-        app = AsyncApp(__name__)
+    def _build(self, validate_responses: bool, max_body: int) -> dict[str, Api]:
+        """One API per spec, keyed by its mount name: the providers, then the control plane."""
+        apis = {}
         for provider in self.providers.values():
-            base_path = f"/{provider.name}"
-            routes = self._routes[base_path] = route_table(provider.spec_file, base_path)
+            routes = route_table(provider.spec_file, f"/{provider.name}")
             handlers = self.handlers[provider.name] = provider.build_handlers(self.backend, routes)
-            _mount(
-                app, provider.spec_file, base_path, handlers, validate_responses, bound_security_map(handlers)
+            apis[provider.name] = Api(
+                routes,
+                handlers,
+                _provider_errors(provider, self.backend),
+                max_body=max_body,
+                faults=self.faults,
+                provider=provider.name,
+                validate_responses=validate_responses,
             )
-        self._routes[ADMIN_PATH] = route_table("admin.yaml", ADMIN_PATH)
-        _mount(app, "admin.yaml", ADMIN_PATH, AdminHandlers(self), validate_responses, None)
-        app.add_middleware(
-            RequestGuard,
-            position=MiddlewarePosition.BEFORE_SECURITY,
-            operations=self._operation,
+        admin_routes = route_table("admin.yaml", f"/{ADMIN}")
+        apis[ADMIN] = Api(
+            admin_routes,
+            AdminHandlers(self),
+            _admin_errors(self.backend),
             max_body=max_body,
-            faults=self.faults,
-            fault_free=frozenset({ADMIN_PATH}),
+            validate_responses=validate_responses,
         )
-        for exception in (DomainError, ProblemException, StarletteHTTPException, Exception):
-            app.add_error_handler(exception, self._on_error)
-        return app
+        return apis
 
-    def _operation(self, base_path: str, operation_id: str) -> Operation | None:
-        table = self._routes.get(base_path)
-        return table.operations.get(operation_id) if table else None
-
-    def _mounted(self, path: str) -> tuple[Provider | None, RouteTable | None]:
-        for base_path, table in self._routes.items():
-            if table.owns(path):
-                return self.providers.get(base_path.lstrip("/")), table
-        return None, None
-
-    async def _on_error(self, request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
-        """Every error on a provider route, Connexion's own included, in that provider's envelope."""
-        provider, table = self._mounted(request.url.path)
-        if isinstance(exc, DomainError) and provider is not None:
-            error = provider.from_domain(exc)
-        elif isinstance(exc, ProblemException | StarletteHTTPException):
-            error = to_api_error(exc)
-        else:
-            error = ApiError(500)
-        error.correlation_id = self.backend.ids.uuid("correlation")
-        if error.status >= 500:
-            logger.error(
-                "%s %s failed (correlationId %s)",
-                request.method,
-                request.url.path,
-                error.correlation_id,
-                exc_info=exc,
+    def _docs(self) -> ConnexionMiddleware:
+        """Swagger UI and the spec of every API at `/<name>/ui/`; any other path is a plain 404."""
+        docs = ConnexionMiddleware(_not_found, middlewares=[SwaggerUIMiddleware])
+        for name in self.apis:
+            spec_file = self.providers[name].spec_file if name in self.providers else "admin.yaml"
+            docs.add_api(
+                resources.data_path("openapi", spec_file),
+                base_path=f"/{name}",
+                name=name,
+                swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
             )
-        if error.status == 405 and table is not None:
-            # Connexion's Allow lists one route's methods only; the spec knows them all.
-            error.headers["Allow"] = ", ".join(table.allowed_methods(request.url.path))
-        if provider is None:  # the control plane, or no mount at all
-            return _plain_error(error)
-        extensions = request.scope.get("extensions", {})
-        media_type = extensions.get("connexion_context", {}).get(MEDIA_TYPE_KEY)
-        operation_id = extensions.get("connexion_routing", {}).get("operation_id")
-        operation = table.operations.get(operation_id) if table and operation_id else None
-        return provider.render_error(error, media_type, operation)
+        return docs
+
+
+def _provider_errors(provider: Provider, backend: Backend) -> Any:
+    """Every failure on a provider route, in that provider's envelope and negotiated format."""
+
+    def render(exc: Exception, exchange: Exchange) -> Response:
+        error = provider.from_domain(exc) if isinstance(exc, DomainError) else to_api_error(exc)
+        _log(error, exc, exchange, backend)
+        return provider.render_error(error, exchange.media_type, exchange.operation)
+
+    return render
+
+
+def _admin_errors(backend: Backend) -> Any:
+    def render(exc: Exception, exchange: Exchange) -> Response:
+        error = to_api_error(exc)
+        _log(error, exc, exchange, backend)
+        return _plain_error(error)
+
+    return render
+
+
+def _log(error: ApiError, exc: Exception, exchange: Exchange, backend: Backend) -> None:
+    error.correlation_id = backend.ids.uuid("correlation")
+    if error.status >= 500 and not isinstance(exc, HttpProblem):
+        logger.error(
+            "%s %s failed (correlationId %s)",
+            exchange.method,
+            exchange.path,
+            error.correlation_id,
+            exc_info=exc,
+        )
+
+
+async def _lifespan(scope: Scope, receive: Receive, send: Send) -> None:
+    """Nothing to start or stop (state lives in the MockApp); websockets are not served."""
+    if scope["type"] != "lifespan":
+        return
+    while True:
+        message = await receive()
+        if message["type"] == "lifespan.startup":
+            await send({"type": "lifespan.startup.complete"})
+        elif message["type"] == "lifespan.shutdown":
+            await send({"type": "lifespan.shutdown.complete"})
+            return
+
+
+async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
+    error = ApiError(404, problems=[Problem("The requested URL was not found on this server.")])
+    await send_response(send, _plain_error(error))
 
 
 def route_table(spec_file: str, base_path: str) -> RouteTable:
@@ -278,29 +285,7 @@ def route_table(spec_file: str, base_path: str) -> RouteTable:
     return RouteTable(resolve_refs(spec), base_path)
 
 
-def _mount(
-    app: AsyncApp,
-    spec_file: str,
-    base_path: str,
-    handlers: Any,
-    validate_responses: bool,
-    security_map: dict[str, type] | None,
-) -> None:
-    """One API: its operationIds resolve to methods of `handlers`, its UI at `<base_path>/ui/`."""
-    app.add_api(
-        resources.data_path("openapi", spec_file),
-        base_path=base_path,
-        name=base_path.strip("/"),
-        resolver=Resolver(function_resolver=lambda op_id: getattr(handlers, op_id)),
-        pythonic_params=True,
-        validate_responses=validate_responses,
-        validator_map=XML_VALIDATOR_MAP,
-        security_map=security_map,
-        swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
-    )
-
-
-def _plain_error(error: ApiError) -> ConnexionResponse:
+def _plain_error(error: ApiError) -> Response:
     """Outside every provider's prefix there is no provider format to follow."""
     body: dict[str, Any] = {"status": error.status, "errors": [p.message for p in error.problems]}
     return json_response(body, error.status, error.headers)

@@ -10,17 +10,17 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from connexion.context import receive as current_receive
-from connexion.exceptions import ProblemException
-
 from mockserver import __version__
 from mockserver.core.clock import isoformat, parse_instant
+from mockserver.core.errors import HttpProblem
 from mockserver.core.faults import FaultRule
 from mockserver.core.fixtures import FixtureDocument, FixtureError, parse_document
 from mockserver.core.journal import MASK, SECRET_FIELDS, JournalEntry
 from mockserver.core.outbox import OutboxMessage
 
 if TYPE_CHECKING:
+    from starlette.types import Receive
+
     from mockserver.app import MockApp
 
 MAX_WAIT_SECONDS = 60.0
@@ -30,11 +30,11 @@ _DURATION = re.compile(
 )
 
 
-class AdminError(ProblemException):
+class AdminError(HttpProblem):
     """A refused control-plane request; nothing changed."""
 
     def __init__(self, status: int, *lines: str) -> None:
-        super().__init__(status=status, title=lines[0], detail="; ".join(lines))
+        super().__init__(status, "; ".join(lines))
         self.lines = list(lines)
 
 
@@ -95,6 +95,7 @@ class AdminHandlers:
         message_id: str | None = None,
         tenant: str | None = None,
         wait: float | None = None,
+        receive: Receive | None = None,
     ) -> Any:
         after = _instant(since, "since")
 
@@ -110,15 +111,15 @@ class AdminHandlers:
 
         messages = matching()
         if not messages and wait:
-            messages = await self._wait_for(matching, min(wait, MAX_WAIT_SECONDS))
+            messages = await self._wait_for(matching, min(wait, MAX_WAIT_SECONDS), receive)
         return {"messages": [self._outbox_json(m) for m in messages]}
 
-    async def _wait_for(self, matching: Callable[[], list], timeout: float) -> list:
+    async def _wait_for(self, matching: Callable[[], list], timeout: float, receive: Receive | None) -> list:
         """Long poll: woken by each delivery; gives up at the deadline or when the client leaves."""
         loop = asyncio.get_running_loop()
         delivered = asyncio.Event()
         unsubscribe = self.app.backend.outbox.subscribe(lambda: loop.call_soon_threadsafe(delivered.set))
-        gone = asyncio.ensure_future(_client_gone(current_receive))
+        gone = asyncio.ensure_future(_client_gone(receive) if receive else asyncio.Event().wait())
         deadline = loop.time() + timeout
         try:
             while True:

@@ -42,3 +42,31 @@ def one_line(text: object, limit: int = 300) -> str:
     """Collapse a message onto one line and bound its length (jsonschema quotes whole bodies)."""
     flat = " ".join(str(text).split())
     return flat if len(flat) <= limit else flat[: limit - 3] + "..."
+
+
+class HttpProblem(Exception):
+    """A request refused by the HTTP layer before any business rule ran (or a fault asked for).
+
+    `field` names the header or parameter at fault (`header:Auth-Key`), as a Problem does.
+    """
+
+    def __init__(
+        self, status: int, detail: str, *, field: str | None = None, headers: dict[str, str] | None = None
+    ) -> None:
+        super().__init__(detail)
+        self.status = status
+        self.detail = detail
+        self.field = field
+        self.headers = headers or {}
+
+    @property
+    def problems(self) -> list[Problem]:
+        detail = one_line(self.detail)
+        return [Problem(detail, self.field)] if detail else []
+
+
+def to_api_error(exc: Exception) -> ApiError:
+    """Any failure in neutral form: an HttpProblem keeps its status, anything else is a 500."""
+    if isinstance(exc, HttpProblem):
+        return ApiError(exc.status, problems=list(exc.problems), headers=dict(exc.headers))
+    return ApiError(500)

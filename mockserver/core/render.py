@@ -1,11 +1,10 @@
-"""Rendering a response body in the negotiated media type: JSON as is, XML through the codec."""
+"""Responses: a plain value object, rendered in the negotiated media type (JSON, or XML by the codec)."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
-
-from connexion.lifecycle import ConnexionResponse
 
 from mockserver.core import xmlcodec
 from mockserver.core.routes import Operation
@@ -13,10 +12,23 @@ from mockserver.core.routes import Operation
 JSON = "application/json"
 
 
-def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> ConnexionResponse:
-    return ConnexionResponse(
-        status_code=status, mimetype=JSON, content_type=JSON, headers=headers or {}, body=json.dumps(body)
-    )
+@dataclass(slots=True)
+class Response:
+    """What a handler or an error renderer answers; the dispatcher sends it as is."""
+
+    status: int
+    body: bytes
+    media_type: str = JSON
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def json_bytes(body: Any) -> bytes:
+    """JSON text ending in a newline, so answers printed by curl one after another stay apart."""
+    return json.dumps(body).encode() + b"\n"
+
+
+def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
+    return Response(status, json_bytes(body), JSON, headers or {})
 
 
 def is_xml(media_type: str | None) -> bool:
@@ -29,14 +41,12 @@ def render(
     media_type: str | None,
     operation: Operation | None,
     headers: dict[str, str] | None = None,
-) -> ConnexionResponse:
-    """The response, its Content-Type exactly the negotiated type (Connexion compares it as text)."""
+) -> Response:
+    """The response, its Content-Type exactly the negotiated type (clients compare it as text)."""
     chosen = media_type or JSON
     if is_xml(chosen) and operation is not None:
         payload = xmlcodec.dumps(body, operation.response_schema(status, chosen))
     else:
         chosen = chosen if not is_xml(chosen) else JSON
-        payload = json.dumps(body).encode()
-    return ConnexionResponse(
-        status_code=status, mimetype=chosen, content_type=chosen, headers=headers or {}, body=payload
-    )
+        payload = json_bytes(body)
+    return Response(status, payload, chosen, headers or {})

@@ -1,11 +1,15 @@
-"""What the spec says about each route, read once at start-up: methods per path, media types."""
+"""What the spec says about each route, read once at start-up: matching, methods, media types."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
+
+from mockserver.core.errors import HttpProblem
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
+_TEMPLATE = re.compile(r"\{([^}]+)\}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -17,6 +21,8 @@ class Operation:
     produces: tuple[str, ...]
     responses: dict[str, dict[str, dict]] = field(default_factory=dict)
     """status -> media type -> schema (refs resolved)."""
+    definition: dict[str, Any] = field(default_factory=dict)
+    """The operation object of the spec, refs resolved; path-level parameters merged in."""
 
     def response_schema(self, status: int, media_type: str) -> dict:
         """The schema for `status`; for a status the spec does not declare (an injected fault),
@@ -27,41 +33,71 @@ class Operation:
         return next((r[media_type] for r in self.responses.values() if media_type in r), {})
 
 
+@dataclass(frozen=True, slots=True)
+class _Route:
+    pattern: re.Pattern[str]
+    names: tuple[str, ...]
+    """Path parameter names, in the order of the pattern's groups."""
+    operations: dict[str, Operation]
+    """method -> operation."""
+
+
 class RouteTable:
-    """The operations of one mounted spec (refs resolved): 405 `Allow`, negotiation, rendering."""
+    """The operations of one mounted spec (refs resolved): matching, `Allow`, negotiation."""
 
     def __init__(self, spec: dict, base_path: str) -> None:
         self.base_path = base_path.rstrip("/")
+        self.spec = spec
         self.operations: dict[str, Operation] = {}
-        self._paths: list[tuple[re.Pattern[str], list[str], bool]] = []
+        literal, templated = [], []
         for path, item in spec.get("paths", {}).items():
-            methods = []
+            by_method = {}
             for method in HTTP_METHODS:
                 op = item.get(method)
-                if op is None:
-                    continue
-                methods.append(method.upper())
-                self.operations[op["operationId"]] = _operation(method, path, op)
-            pattern = re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(self.base_path + path))
-            self._paths.append((re.compile(f"^{pattern}$"), methods, "{" in path))
+                if op is not None:
+                    operation = _operation(method, path, op, item.get("parameters", []))
+                    self.operations[operation.operation_id] = by_method[method.upper()] = operation
+            names = tuple(_TEMPLATE.findall(path))
+            pattern = _TEMPLATE.sub(
+                "([^/]+)", re.escape(self.base_path + path).replace(r"\{", "{").replace(r"\}", "}")
+            )
+            (templated if names else literal).append(_Route(re.compile(f"^{pattern}$"), names, by_method))
+        # A literal path wins over a template that also matches it (`/messages/replies`).
+        self._routes = literal + templated
 
     def owns(self, path: str) -> bool:
         return path == self.base_path or path.startswith(self.base_path + "/")
 
+    def resolve(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
+        """The operation for a request and its path parameters; HttpProblem 404 or 405 if none."""
+        matched = False
+        for route in self._routes:
+            found = route.pattern.match(path)
+            if found is None:
+                continue
+            matched = True
+            operation = route.operations.get(method)
+            if operation is not None:
+                return operation, dict(zip(route.names, found.groups(), strict=True))
+        if matched:
+            allowed = ", ".join(self.allowed_methods(path))
+            raise HttpProblem(
+                405, "The method is not allowed for the requested URL.", headers={"Allow": allowed}
+            )
+        raise HttpProblem(404, "The requested URL was not found on this server.")
+
     def allowed_methods(self, path: str) -> list[str]:
         """Methods the spec declares for `path`: a literal path wins over templates matching it
         (`/messages/replies` is not `/messages/{messageID}`), else the union of the templates."""
-        matching = [
-            (methods, templated) for pattern, methods, templated in self._paths if pattern.match(path)
-        ]
-        literal = [methods for methods, templated in matching if not templated]
+        matching = [route for route in self._routes if route.pattern.match(path)]
+        literal = [route for route in matching if not route.names]
         allowed: list[str] = []
-        for methods in literal or [methods for methods, _ in matching]:
-            allowed.extend(m for m in methods if m not in allowed)
+        for route in literal or matching:
+            allowed.extend(m for m in route.operations if m not in allowed)
         return allowed
 
 
-def _operation(method: str, path: str, op: dict) -> Operation:
+def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) -> Operation:
     consumes = tuple(op.get("requestBody", {}).get("content", {}))
     produces: list[str] = []
     responses: dict[str, dict[str, dict]] = {}
@@ -71,4 +107,9 @@ def _operation(method: str, path: str, op: dict) -> Operation:
         for media_type in content:
             if media_type not in produces:
                 produces.append(media_type)
-    return Operation(op["operationId"], method.upper(), path, consumes, tuple(produces), responses)
+    own = {(p["name"], p["in"]) for p in op.get("parameters", [])}
+    inherited = [p for p in path_parameters if (p["name"], p["in"]) not in own]
+    definition = {**op, "parameters": [*inherited, *op.get("parameters", [])]}
+    return Operation(
+        op["operationId"], method.upper(), path, consumes, tuple(produces), responses, definition
+    )

@@ -6,10 +6,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from connexion.lifecycle import ConnexionResponse
-
 from mockserver.core.backend import Backend
 from mockserver.core.errors import ApiError, DomainError
+from mockserver.core.render import Response
 from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.store import Transaction
 
@@ -24,7 +23,7 @@ class Provider:
     """Returns the object whose methods the spec's operationIds and security functions name."""
     load_fixtures: Callable[[Transaction, dict[str, Any], Backend], None]
     from_domain: Callable[[DomainError], ApiError]
-    render_error: Callable[[ApiError, str | None, Operation | None], ConnexionResponse]
+    render_error: Callable[[ApiError, str | None, Operation | None], Response]
     """Renders an error in the negotiated media type (None: not negotiated) for the operation."""
     describe: Callable[[Transaction], list[str]]
     """Lines for the start-up banner: demo credentials and the like."""

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion.lifecycle import ConnexionResponse
-
 from mockserver.core.clock import isoformat
 from mockserver.core.errors import ApiError, DomainError, Problem
-from mockserver.core.render import json_response
+from mockserver.core.render import Response, json_response
 from mockserver.core.routes import Operation
 from mockserver.providers.jframework import model
 
@@ -95,7 +93,7 @@ def error_body(error: ApiError) -> dict[str, Any]:
 
 def render_error(
     error: ApiError, media_type: str | None = None, operation: Operation | None = None
-) -> ConnexionResponse:
+) -> Response:
     """Every JFramework error is JSON, whatever was negotiated (J14)."""
     return json_response(error_body(error), error.status, error.headers)
 

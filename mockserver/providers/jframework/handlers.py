@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
-
-from connexion.lifecycle import ConnexionRequest
 
 from mockserver.providers.jframework import envelope
 from mockserver.providers.jframework.model import Caller, JFramework, TestMessage
@@ -26,8 +25,8 @@ class JFrameworkHandlers:
     def check_brand_url(self, api_key: str) -> dict[str, Any]:
         return {"brand": self.model.authenticate_brand(api_key)}
 
-    def check_auth_key(self, api_key: str, request: ConnexionRequest) -> dict[str, Any]:
-        return {"caller": self.model.authenticate(request.headers.get("Brand-URL", ""), api_key)}
+    def check_auth_key(self, api_key: str, headers: Mapping[str, str]) -> dict[str, Any]:
+        return {"caller": self.model.authenticate(headers.get("brand-url", ""), api_key)}
 
     async def list_app_integrations(
         self,

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion.lifecycle import ConnexionResponse
-
 from mockserver.core.errors import ApiError, DomainError, Problem
-from mockserver.core.render import json_response, render
+from mockserver.core.render import Response, json_response, render
 from mockserver.core.routes import Operation
 from mockserver.providers.twosms import errors
 
@@ -69,7 +67,7 @@ def error_reason(error: ApiError) -> str:
     return f"{standard} {details}".strip() if details else standard
 
 
-def render_error(error: ApiError, media_type: str | None, operation: Operation | None) -> ConnexionResponse:
+def render_error(error: ApiError, media_type: str | None, operation: Operation | None) -> Response:
     code = error.code or STANDARD.get(error.status, ("ERROR", ""))[0]
     if operation is not None and operation.operation_id == TOKEN_OPERATION:
         return _oauth_error(error, code)
@@ -77,7 +75,7 @@ def render_error(error: ApiError, media_type: str | None, operation: Operation |
     return render(body, error.status, media_type, operation, headers=error.headers)
 
 
-def _oauth_error(error: ApiError, code: str) -> ConnexionResponse:
+def _oauth_error(error: ApiError, code: str) -> Response:
     """/Token speaks OAuth2 (RFC 6749 section 5.2), not the envelope."""
     oauth_code = code if code in ("invalid_client", "unsupported_grant_type") else "invalid_request"
     if any(p.field == "/grant_type" and "must be one of" in p.message for p in error.problems):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion.lifecycle import ConnexionResponse
-
 from mockserver.core.clock import isoformat
-from mockserver.core.render import render
+from mockserver.core.render import Response, render
 from mockserver.core.routes import RouteTable
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.model import Caller, MessageView, SmsTransaction, TwoSms
@@ -21,9 +19,7 @@ class TwoSmsHandlers:
         self.model = model
         self.routes = routes
 
-    def _reply(
-        self, operation_id: str, detail: Any, caller_id: str, media_type: str | None
-    ) -> ConnexionResponse:
+    def _reply(self, operation_id: str, detail: Any, caller_id: str, media_type: str | None) -> Response:
         body = envelope.success(detail, caller_id)
         return render(body, 200, media_type, self.routes.operations[operation_id])
 

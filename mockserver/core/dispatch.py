@@ -1,0 +1,274 @@
+"""Serving one mounted spec: an ASGI app that runs each request through its operation's plan.
+
+Per request: match the route, bound and read the body, negotiate the response type, maybe inject a
+fault, authenticate, check parameters and body, call the handler, check the reply (when asked),
+send it. Any failure on the way becomes the API's own error format through `render_error`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import codecs
+import contextlib
+import json
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import Receive, Scope, Send
+from werkzeug.http import parse_options_header
+
+from mockserver.core import xmlcodec
+from mockserver.core.errors import HttpProblem, Problem
+from mockserver.core.faults import Faults
+from mockserver.core.negotiation import choose_media_type
+from mockserver.core.plan import Plan, compile_plan
+from mockserver.core.render import Response, is_xml, json_response
+from mockserver.core.routes import Operation, RouteTable
+from mockserver.core.validation import InvalidInput, SchemaCheck
+
+logger = logging.getLogger("mockserver")
+
+DEFAULT_MAX_BODY = 1024 * 1024
+BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+
+
+@dataclass(slots=True)
+class Exchange:
+    """What is known about a request so far; an error is rendered with whatever that is."""
+
+    path: str
+    method: str
+    operation: Operation | None = None
+    media_type: str | None = None
+    """The negotiated response media type."""
+
+
+RenderError = Callable[[Exception, Exchange], Response]
+
+
+class InjectedFault(HttpProblem):
+    """A failure a fault rule asked for; rendered in the API's own envelope."""
+
+    def __init__(self, status: int, message: str | None) -> None:
+        headers = {"Retry-After": "1"} if status in (429, 503) else None
+        super().__init__(status, message or f"Injected fault: HTTP {status}.", headers=headers)
+
+
+class ResponseMismatch(Exception):
+    """A handler answered something its spec does not allow: a bug in the fake, served as a 500."""
+
+
+class Api:
+    """One spec mounted at `routes.base_path`, its operationIds bound to methods of `handlers`."""
+
+    def __init__(
+        self,
+        routes: RouteTable,
+        handlers: Any,
+        render_error: RenderError,
+        *,
+        max_body: int = DEFAULT_MAX_BODY,
+        faults: Faults | None = None,
+        provider: str | None = None,
+        validate_responses: bool = False,
+    ) -> None:
+        self.routes = routes
+        self.render_error = render_error
+        self.max_body = max_body
+        self.faults = faults
+        self.provider = provider
+        spec = routes.spec
+        schemes = spec.get("components", {}).get("securitySchemes", {})
+        self.plans = {
+            op_id: compile_plan(operation, handlers, schemes, spec.get("security", []))
+            for op_id, operation in routes.operations.items()
+        }
+        self._response_checks: dict[tuple[str, int, str], SchemaCheck] | None = (
+            {} if validate_responses else None
+        )
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        exchange = Exchange(scope["path"], scope["method"])
+        try:
+            reply = await self._serve(scope, receive, send, exchange)
+        except Exception as exc:  # every failure is answered in the API's own format
+            reply = self.render_error(exc, exchange)
+        if reply is not None:
+            await send_response(send, reply)
+
+    async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: Exchange) -> Response | None:
+        operation, path_params = self.routes.resolve(exchange.method, exchange.path)
+        exchange.operation = operation
+        plan = self.plans[operation.operation_id]
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        declared = headers.get("content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
+            raise _too_large(self.max_body)
+        exchange.media_type = _negotiate(headers.get("accept"), operation)
+        body = b""
+        if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
+            body = await _read_body(receive, self.max_body)
+        content_type, charset = _content_type(headers.get("content-type"))
+        if self.faults and await self._inject_fault(scope, send, operation, headers, body):
+            return None
+        kwargs: dict[str, Any] = {}
+        if plan.security:
+            kwargs["token_info"] = plan.authenticate(headers)
+        kwargs.update(plan.parameters(path_params, scope.get("query_string", b"")))
+        if plan.bodies:
+            parsed = _parsed_body(plan, body, content_type, charset)
+            kwargs["body"] = kwargs["parsed_body"] = parsed
+        kwargs["media_type"] = exchange.media_type
+        kwargs["receive"] = receive
+        result = await plan.handler(**{k: v for k, v in kwargs.items() if k in plan.arguments})
+        reply = as_response(result)
+        if self._response_checks is not None:
+            self._check_response(operation, reply)
+        return reply
+
+    async def _inject_fault(
+        self, scope: Scope, send: Send, operation: Operation, headers: dict[str, str], body: bytes
+    ) -> bool:
+        """Apply the first matching fault rule; True when the connection was dropped."""
+        assert self.faults is not None
+        rule = self.faults.pick(
+            provider=self.provider or "",
+            operation_id=operation.operation_id,
+            method=scope["method"],
+            path=scope["path"],
+            headers=headers,
+            body=_json_or_none(body),
+        )
+        if rule is None:
+            return False
+        if rule.delay_ms:
+            await asyncio.sleep(rule.delay_ms / 1000)  # an injected slow answer, on purpose
+        if rule.drop:
+            # Promise a body and send none: the client sees the connection close mid-answer.
+            await send(
+                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
+            )
+            with contextlib.suppress(Exception):  # the server refuses the short body: the point
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            return True
+        if rule.status is not None:
+            raise InjectedFault(rule.status, rule.message)
+        return False
+
+    def _check_response(self, operation: Operation, reply: Response) -> None:
+        """The reply must match the spec's schema for its status and media type."""
+        assert self._response_checks is not None
+        key = (operation.operation_id, reply.status, reply.media_type)
+        check = self._response_checks.get(key)
+        if check is None:
+            declared = operation.responses.get(str(reply.status)) or operation.responses.get("default")
+            if declared is None or (declared and reply.media_type not in declared):
+                raise ResponseMismatch(
+                    f"{operation.operation_id}: {reply.status} {reply.media_type} is not declared"
+                )
+            check = self._response_checks[key] = SchemaCheck(
+                declared.get(reply.media_type, {}), response=True
+            )
+        if not check.schema:
+            return
+        try:
+            value = (
+                xmlcodec.loads(reply.body, check.schema)
+                if is_xml(reply.media_type)
+                else json.loads(reply.body)
+            )
+        except (ValueError, xmlcodec.XMLDecodeError) as exc:
+            raise ResponseMismatch(f"{operation.operation_id}: the body does not parse: {exc}") from None
+        problems = check.problems(value)
+        if problems:
+            first = problems[0]
+            raise ResponseMismatch(f"{operation.operation_id}: {first.field}: {first.message}")
+
+
+def as_response(result: Any) -> Response:
+    """A handler's answer: a Response, a (body, status) pair, or a body (JSON, 200)."""
+    if isinstance(result, Response):
+        return result
+    if isinstance(result, tuple):
+        body, status = result
+        return json_response(body, status)
+    return json_response(result, 200)
+
+
+async def send_response(send: Send, reply: Response) -> None:
+    headers = [
+        (b"content-type", reply.media_type.encode("latin-1")),
+        (b"content-length", str(len(reply.body)).encode("latin-1")),
+    ]
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
+    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
+    await send({"type": "http.response.body", "body": reply.body})
+
+
+def _negotiate(accept: str | None, operation: Operation) -> str | None:
+    if not operation.produces:
+        return None
+    chosen = choose_media_type(accept, operation.produces)
+    if chosen is None:
+        offered = ", ".join(operation.produces)
+        raise HttpProblem(406, f"The Accept header allows none of the available types: {offered}.")
+    return chosen
+
+
+def _too_large(limit: int) -> HttpProblem:
+    return HttpProblem(413, f"The request body exceeds the limit of {limit} bytes.")
+
+
+async def _read_body(receive: Receive, limit: int) -> bytes:
+    """The whole body (chunked or not), refused as soon as it passes `limit`."""
+    chunks, size, more = [], 0, True
+    while more:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > limit:
+            raise _too_large(limit)
+        chunks.append(chunk)
+        more = message.get("more_body", False)
+    return b"".join(chunks)
+
+
+def _content_type(raw: str | None) -> tuple[str | None, str]:
+    """The media type (lower-cased) and charset of a Content-Type; an unknown charset is a 415."""
+    if raw is None:
+        return None, "utf-8"
+    media_type, options = parse_options_header(raw)
+    charset = options.get("charset", "utf-8").lower()
+    try:
+        codecs.lookup(charset)
+    except LookupError:
+        raise HttpProblem(415, f"The charset {charset!r} is not supported.") from None
+    return media_type.lower(), charset
+
+
+def _parsed_body(plan: Plan, raw: bytes, content_type: str | None, charset: str) -> Any:
+    definition = plan.body_for(content_type)
+    if not raw:
+        if plan.body_required:
+            raise InvalidInput([Problem("the request body must not be empty")])
+        return None
+    value = definition.decode(raw, charset)
+    problems = definition.problems(value)
+    if problems:
+        raise InvalidInput(problems)
+    return value
+
+
+def _json_or_none(body: bytes) -> object:
+    try:
+        return json.loads(body) if body else None
+    except (ValueError, RecursionError):
+        return None
+
+
+def _chunked(headers: dict[str, str]) -> bool:
+    return "chunked" in headers.get("transfer-encoding", "").lower()
