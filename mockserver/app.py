@@ -13,16 +13,16 @@ from connexion.json_schema import resolve_refs
 from connexion.middleware import ConnexionMiddleware
 from connexion.middleware.swagger_ui import SwaggerUIMiddleware
 from connexion.options import SwaggerUIOptions
-from starlette.types import Message, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from mockserver import resources
 from mockserver.admin.handlers import AdminHandlers
 from mockserver.core.backend import Backend, BackendSnapshot
-from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, send_response
+from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, Observer, send_response
 from mockserver.core.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
 from mockserver.core.faults import Faults
 from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, load_yaml, read_document
-from mockserver.core.journal import MAX_BODY_CHARS, Journal, JournalEntry, mask_body, mask_headers
+from mockserver.core.journal import MAX_BODY_CHARS, Journal, JournalEntry
 from mockserver.core.render import Response, json_response
 from mockserver.core.routes import RouteTable
 from mockserver.providers.base import Provider
@@ -82,51 +82,39 @@ class MockApp:
         api = self.apis.get(name)
         if api is None or path[len(name) + 1 :].startswith(DOCS_PATHS):
             await self.docs(scope, receive, send)
-        elif name in self.providers:
-            await self._journaled(name, api, scope, receive, send)
         else:
             await api(scope, receive, send)
 
-    async def _journaled(self, provider: str, api: Api, scope: Scope, receive: Receive, send: Send) -> None:
-        """Serve a provider request and record it in the journal, secrets masked."""
-        started = time.perf_counter()
-        at = self.backend.clock.now()
-        body = bytearray()
-        status = 500
+    def _journal(self, provider: str) -> Observer:
+        """Records each request a provider answered (secrets are masked when the entry is read)."""
 
-        async def receive_() -> Message:
-            message = await receive()
-            if message["type"] == "http.request" and len(body) < MAX_BODY_CHARS * 4:
-                body.extend(message.get("body", b""))
-            return message
-
-        async def send_(message: Message) -> None:
-            nonlocal status
-            if message["type"] == "http.response.start":
-                status = message["status"]
-            await send(message)
-
-        try:
-            await api(scope, receive_, send_)
-        finally:
-            headers = [(k.decode("latin-1"), v.decode("latin-1")) for k, v in scope["headers"]]
-            lowered = {k.lower(): v for k, v in headers}
-            with self.backend.store.transaction() as tx:
-                tenant = self.tenant_of(self.providers[provider].owner_of(tx, lowered))
+        def record(scope: Scope, exchange: Exchange) -> None:
+            headers = tuple(scope["headers"])
             self.journal.record(
                 JournalEntry(
-                    at=at,
+                    at=self.backend.clock.now(),
                     provider=provider,
-                    method=scope["method"],
-                    path=scope["path"],
+                    method=exchange.method,
+                    path=exchange.path,
                     query=scope.get("query_string", b"").decode("latin-1"),
-                    status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 3),
-                    tenant=tenant,
-                    request_headers=mask_headers(headers),
-                    request_body=mask_body(bytes(body), lowered.get("content-type", "")),
+                    status=exchange.status,
+                    duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
+                    tenant=self._tenant_of_request(provider, headers) if self._has_tenants() else None,
+                    raw_headers=headers,
+                    raw_body=exchange.body[: MAX_BODY_CHARS * 4],
                 )
             )
+
+        return record
+
+    def _has_tenants(self) -> bool:
+        with self.backend.store.transaction() as tx:
+            return tx.count(TENANTS) > 0
+
+    def _tenant_of_request(self, provider: str, headers: tuple[tuple[bytes, bytes], ...]) -> str | None:
+        lowered = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+        with self.backend.store.transaction() as tx:
+            return self.tenant_of(self.providers[provider].owner_of(tx, lowered))
 
     # -- state ----------------------------------------------------------------------------------
     def load(self, documents: Sequence[FixtureDocument]) -> None:
@@ -204,6 +192,7 @@ class MockApp:
                 faults=self.faults,
                 provider=provider.name,
                 validate_responses=validate_responses,
+                on_served=self._journal(provider.name),
             )
         admin_routes = route_table("admin.yaml", f"/{ADMIN}")
         apis[ADMIN] = Api(

@@ -1,7 +1,7 @@
 """Serving one mounted spec: an ASGI app that runs each request through its operation's plan.
 
 Per request: match the route, bound and read the body, negotiate the response type, maybe inject a
-fault, authenticate, check parameters and body, call the handler, check the reply (when asked),
+fault, authenticate, check parameters and body, call the handler, check the response (when asked),
 send it. Any failure on the way becomes the API's own error format through `render_error`.
 """
 
@@ -12,6 +12,7 @@ import codecs
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -40,12 +41,17 @@ class Exchange:
 
     path: str
     method: str
+    started: float = 0.0
     operation: Operation | None = None
     media_type: str | None = None
     """The negotiated response media type."""
+    body: bytes = b""
+    status: int = 500
+    """What was answered (200 for a connection dropped on purpose mid-answer)."""
 
 
 RenderError = Callable[[Exception, Exchange], Response]
+Observer = Callable[[Scope, Exchange], None]
 
 
 class InjectedFault(HttpProblem):
@@ -73,8 +79,11 @@ class Api:
         faults: Faults | None = None,
         provider: str | None = None,
         validate_responses: bool = False,
+        on_served: Observer | None = None,
     ) -> None:
         self.routes = routes
+        self.on_served = on_served
+        """Told about every request once it was answered (the journal)."""
         self.render_error = render_error
         self.max_body = max_body
         self.faults = faults
@@ -90,13 +99,18 @@ class Api:
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        exchange = Exchange(scope["path"], scope["method"])
+        exchange = Exchange(scope["path"], scope["method"], time.perf_counter())
         try:
-            reply = await self._serve(scope, receive, send, exchange)
+            response = await self._serve(scope, receive, send, exchange)
         except Exception as exc:  # every failure is answered in the API's own format
-            reply = self.render_error(exc, exchange)
-        if reply is not None:
-            await send_response(send, reply)
+            response = self.render_error(exc, exchange)
+        try:
+            if response is not None:
+                exchange.status = response.status
+                await send_response(send, response)
+        finally:
+            if self.on_served is not None:
+                self.on_served(scope, exchange)
 
     async def _serve(self, scope: Scope, receive: Receive, send: Send, exchange: Exchange) -> Response | None:
         operation, path_params = self.routes.resolve(exchange.method, exchange.path)
@@ -109,9 +123,10 @@ class Api:
         exchange.media_type = _negotiate(headers.get("accept"), operation)
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
-            body = await _read_body(receive, self.max_body)
+            body = exchange.body = await _read_body(receive, self.max_body)
         content_type, charset = _content_type(headers.get("content-type"))
         if self.faults and await self._inject_fault(scope, send, operation, headers, body):
+            exchange.status = 200
             return None
         kwargs: dict[str, Any] = {}
         if plan.security:
@@ -123,10 +138,10 @@ class Api:
         kwargs["media_type"] = exchange.media_type
         kwargs["receive"] = receive
         result = await plan.handler(**{k: v for k, v in kwargs.items() if k in plan.arguments})
-        reply = as_response(result)
+        response = as_response(result)
         if self._response_checks is not None:
-            self._check_response(operation, reply)
-        return reply
+            self._check_response(operation, response)
+        return response
 
     async def _inject_fault(
         self, scope: Scope, send: Send, operation: Operation, headers: dict[str, str], body: bytes
@@ -157,27 +172,27 @@ class Api:
             raise InjectedFault(rule.status, rule.message)
         return False
 
-    def _check_response(self, operation: Operation, reply: Response) -> None:
-        """The reply must match the spec's schema for its status and media type."""
+    def _check_response(self, operation: Operation, response: Response) -> None:
+        """The response must match the spec's schema for its status and media type."""
         assert self._response_checks is not None
-        key = (operation.operation_id, reply.status, reply.media_type)
+        key = (operation.operation_id, response.status, response.media_type)
         check = self._response_checks.get(key)
         if check is None:
-            declared = operation.responses.get(str(reply.status)) or operation.responses.get("default")
-            if declared is None or (declared and reply.media_type not in declared):
+            declared = operation.responses.get(str(response.status)) or operation.responses.get("default")
+            if declared is None or (declared and response.media_type not in declared):
                 raise ResponseMismatch(
-                    f"{operation.operation_id}: {reply.status} {reply.media_type} is not declared"
+                    f"{operation.operation_id}: {response.status} {response.media_type} is not declared"
                 )
             check = self._response_checks[key] = SchemaCheck(
-                declared.get(reply.media_type, {}), response=True
+                declared.get(response.media_type, {}), response=True
             )
         if not check.schema:
             return
         try:
             value = (
-                xmlcodec.loads(reply.body, check.schema)
-                if is_xml(reply.media_type)
-                else json.loads(reply.body)
+                xmlcodec.loads(response.body, check.schema)
+                if is_xml(response.media_type)
+                else json.loads(response.body)
             )
         except (ValueError, xmlcodec.XMLDecodeError) as exc:
             raise ResponseMismatch(f"{operation.operation_id}: the body does not parse: {exc}") from None
@@ -197,14 +212,14 @@ def as_response(result: Any) -> Response:
     return json_response(result, 200)
 
 
-async def send_response(send: Send, reply: Response) -> None:
+async def send_response(send: Send, response: Response) -> None:
     headers = [
-        (b"content-type", reply.media_type.encode("latin-1")),
-        (b"content-length", str(len(reply.body)).encode("latin-1")),
+        (b"content-type", response.media_type.encode("latin-1")),
+        (b"content-length", str(len(response.body)).encode("latin-1")),
     ]
-    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in reply.headers.items()]
-    await send({"type": "http.response.start", "status": reply.status, "headers": headers})
-    await send({"type": "http.response.body", "body": reply.body})
+    headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
+    await send({"type": "http.response.start", "status": response.status, "headers": headers})
+    await send({"type": "http.response.body", "body": response.body})
 
 
 def _negotiate(accept: str | None, operation: Operation) -> str | None:

@@ -8,7 +8,7 @@ import re
 import threading
 from collections import deque
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
@@ -21,6 +21,9 @@ _XML_SECRET = re.compile(r"(<(Password|ClientSecret|Secret)>)[^<]*(</\2>)", re.I
 
 @dataclass(frozen=True, slots=True)
 class JournalEntry:
+    """One request as received. Secrets are masked when the entry is read, not when it is
+    recorded, so recording costs the request next to nothing."""
+
     at: datetime
     provider: str
     method: str
@@ -29,8 +32,18 @@ class JournalEntry:
     status: int
     duration_ms: float
     tenant: str | None = None
-    request_headers: dict[str, str] = field(default_factory=dict)
-    request_body: str | None = None
+    raw_headers: tuple[tuple[bytes, bytes], ...] = ()
+    raw_body: bytes = b""
+    """At most MAX_BODY_CHARS * 4 bytes of the body."""
+
+    @property
+    def request_headers(self) -> dict[str, str]:
+        return mask_headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers)
+
+    @property
+    def request_body(self) -> str | None:
+        content_type = next((v for k, v in self.raw_headers if k == b"content-type"), b"")
+        return mask_body(self.raw_body, content_type.decode("latin-1").lower())
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
