@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from functools import lru_cache
 
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 
-def choose_media_type(accept: str | None, offered: Sequence[str]) -> str | None:
+@lru_cache(maxsize=512)  # clients send the same few Accept headers over and over
+def choose_media_type(accept: str | None, offered: tuple[str, ...]) -> str | None:
     """The offered media type the client prefers most, or None if it accepts none of them.
 
     No `Accept` (or an empty one) means anything goes: the first offered type, the spec's default.

@@ -15,6 +15,7 @@ carry with U+FFFD instead of failing.
 from __future__ import annotations
 
 import re
+import threading
 from typing import Any
 
 from lxml import etree
@@ -40,15 +41,36 @@ _PARSER_OPTIONS = {
 }
 
 
+_local = threading.local()
+
+
 class XMLDecodeError(ValueError):
     """The document is not XML this schema can read; the message says why, in one line."""
 
 
 # -- schema helpers ----------------------------------------------------------------------------
+# Schemas live as long as the app, and a request walks the same few again and again: what is
+# derived from one is computed once. Keyed by identity; the entry keeps its schema alive so the
+# id cannot be reused by another object.
+_DERIVED: dict[tuple[str, int], tuple[dict, Any]] = {}
+
+
+def _memo(what: str, schema: dict, compute: Any) -> Any:
+    key = (what, id(schema))
+    hit = _DERIVED.get(key)
+    if hit is None or hit[0] is not schema:
+        hit = _DERIVED[key] = (schema, compute(schema))
+    return hit[1]
+
+
 def _merged(schema: dict) -> dict:
     """Fold `allOf` parts into one schema (properties and xml of the parts included)."""
     if "allOf" not in schema:
         return schema
+    return _memo("merged", schema, _merge)
+
+
+def _merge(schema: dict) -> dict:
     merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
     for part in schema["allOf"]:
         part = _merged(part)
@@ -75,19 +97,6 @@ def _kind(schema: dict) -> str | None:
     return "string" if schema.get("anyOf") or schema.get("oneOf") else None
 
 
-def _xml(schema: dict) -> dict:
-    return _merged(schema).get("xml", {})
-
-
-def element_name(schema: dict, default: str) -> str:
-    return _xml(schema).get("name", default)
-
-
-def _qualified(schema: dict, name: str) -> str:
-    namespace = _xml(schema).get("namespace")
-    return f"{{{namespace}}}{name}" if namespace else name
-
-
 # -- decoding ----------------------------------------------------------------------------------
 def parse(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH) -> etree._Element:
     """A hardened parse: refuses DTDs and entities before and after parsing, bounds size and depth."""
@@ -95,9 +104,8 @@ def parse(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
         raise XMLDecodeError(f"the XML body is larger than {max_bytes} bytes")
     if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise XMLDecodeError("a DOCTYPE or ENTITY declaration is not allowed")
-    parser = etree.XMLParser(**_PARSER_OPTIONS)
     try:
-        root = etree.fromstring(data, parser=parser)
+        root = etree.fromstring(data, parser=_parser())
     except etree.XMLSyntaxError as exc:
         raise XMLDecodeError(f"the body is not well-formed XML: {exc.msg}") from None
     except ValueError as exc:  # e.g. an encoding declaration lxml cannot honour
@@ -106,94 +114,167 @@ def parse(data: bytes, *, max_bytes: int = MAX_BYTES, max_depth: int = MAX_DEPTH
         raise XMLDecodeError("the body is empty")
     if root.getroottree().docinfo.doctype:
         raise XMLDecodeError("a DOCTYPE declaration is not allowed")
-    for element in root.iter():
-        if isinstance(element, etree._Entity):
-            raise XMLDecodeError("entity references are not allowed")
-    if _depth(root) > max_depth:
-        raise XMLDecodeError(f"the XML body nests deeper than {max_depth} levels")
+    _check_tree(root, max_depth)
     return root
 
 
-def _depth(root: etree._Element) -> int:
-    deepest, stack = 0, [(root, 1)]
+def _parser() -> etree.XMLParser:
+    """One hardened parser per thread (an lxml parser must not be shared between threads)."""
+    parser = getattr(_local, "parser", None)
+    if parser is None:
+        parser = _local.parser = etree.XMLParser(**_PARSER_OPTIONS)
+    return parser
+
+
+def _check_tree(root: etree._Element, max_depth: int) -> None:
+    """No entity references, no deeper nesting than `max_depth`: one walk for both."""
+    stack = [(root, 1)]
     while stack:
         element, depth = stack.pop()
-        deepest = max(deepest, depth)
+        if isinstance(element, etree._Entity):
+            raise XMLDecodeError("entity references are not allowed")
+        if depth > max_depth:
+            raise XMLDecodeError(f"the XML body nests deeper than {max_depth} levels")
         stack.extend((child, depth + 1) for child in element)
-    return deepest
 
 
+# -- compiled schemas --------------------------------------------------------------------------
+class _Node:
+    """What coding one schema takes, worked out once: its kind, names, enum names and, for objects,
+    where each property goes. Children are compiled on first use (schemas may be large)."""
+
+    __slots__ = ("_in", "_out", "enum_names", "kind", "name", "namespace", "prefix", "schema")
+
+    def __init__(self, schema: dict) -> None:
+        self.schema = _merged(schema)
+        xml = self.schema.get("xml", {})
+        self.kind = _kind(self.schema)
+        self.name: str | None = xml.get("name")
+        self.namespace: str | None = xml.get("namespace")
+        self.prefix: str | None = xml.get("prefix")
+        self.enum_names: list[str] | None = self.schema.get("x-enum-names")
+        self._in: tuple[list, dict] | None = None
+        self._out: list | None = None
+
+    def qualified(self, name: str) -> str:
+        return f"{{{self.namespace}}}{name}" if self.namespace else name
+
+    @property
+    def items(self) -> _Node:
+        return _node(self.schema.get("items", {}))
+
+    def input_layout(self) -> tuple[list[tuple[str, str, _Node]], dict[str, tuple[str, _Node, bool]]]:
+        """Attributes as (property, attribute, node); elements as tag -> (property, node, repeated)."""
+        if self._in is None:
+            attributes, by_element = [], {}
+            for name, prop in self.schema.get("properties", {}).items():
+                node = _node(prop)
+                xml = node.schema.get("xml", {})
+                if xml.get("attribute"):
+                    attributes.append((name, node.qualified(xml.get("name", name)), node))
+                elif node.kind == "array" and not xml.get("wrapped"):
+                    by_element[node.items.name or xml.get("name", name)] = (name, node.items, True)
+                else:
+                    by_element[xml.get("name", name)] = (name, node, False)
+            self._in = (attributes, by_element)
+        return self._in
+
+    def output_layout(self) -> list[tuple[str, str, str, _Node]]:
+        """(property, how, tag, node) in schema order; a repeated array gives its items' tag and node."""
+        if self._out is None:
+            layout = []
+            for name, prop in self.schema.get("properties", {}).items():
+                node = _node(prop)
+                xml = node.schema.get("xml", {})
+                if xml.get("attribute"):
+                    layout.append((name, _ATTRIBUTE, node.qualified(xml.get("name", name)), node))
+                elif node.kind == "array" and not xml.get("wrapped"):
+                    items = node.items
+                    layout.append(
+                        (name, _REPEATED, items.qualified(items.name or xml.get("name", name)), items)
+                    )
+                else:
+                    layout.append((name, _ELEMENT, node.qualified(xml.get("name", name)), node))
+            self._out = layout
+        return self._out
+
+
+_ATTRIBUTE, _REPEATED, _ELEMENT = "attribute", "repeated", "element"
+
+
+def _node(schema: dict) -> _Node:
+    return _memo("node", schema, _Node)
+
+
+# -- decoding (continued) ----------------------------------------------------------------------
 def loads(data: bytes, schema: dict, **limits: Any) -> Any:
     """Decode a whole document; the root element must be the schema's `xml.name`, if it has one."""
     root = parse(data, **limits)
-    expected = _xml(schema).get("name")
+    node = _node(schema)
     actual = etree.QName(root).localname
-    if expected is not None and actual != expected:
-        raise XMLDecodeError(f"the root element must be <{expected}>, not <{actual}>")
-    return decode_element(root, schema)
+    if node.name is not None and actual != node.name:
+        raise XMLDecodeError(f"the root element must be <{node.name}>, not <{actual}>")
+    return _decode(root, node)
 
 
 def decode_element(element: etree._Element, schema: dict) -> Any:
-    schema = _merged(schema)
+    return _decode(element, _node(schema))
+
+
+def _decode(element: etree._Element, node: _Node) -> Any:
     if element.get(XSI_NIL) in ("true", "1"):
         return None
-    kind = _kind(schema)
-    if kind == "object":
-        return _decode_object(element, schema)
-    if kind == "array":
-        return [decode_element(child, schema.get("items", {})) for child in element]
+    if node.kind == "object":
+        return _decode_object(element, node)
+    if node.kind == "array":
+        items = node.items
+        return [_decode(child, items) for child in element]
     if len(element):
         raise XMLDecodeError(f"<{etree.QName(element).localname}> must hold text, not elements")
-    return decode_text(element.text, schema)
+    return _decode_text(element.text, node)
 
 
-def _decode_object(element: etree._Element, schema: dict) -> dict[str, Any]:
-    properties: dict[str, dict] = schema.get("properties", {})
-    by_element: dict[str, tuple[str, dict]] = {}
+def _decode_object(element: etree._Element, node: _Node) -> dict[str, Any]:
+    attributes, by_element = node.input_layout()
     result: dict[str, Any] = {}
-    for name, prop in properties.items():
-        prop = _merged(prop)
-        xml = prop.get("xml", {})
-        if xml.get("attribute"):
-            value = element.get(_qualified(prop, xml.get("name", name)))
-            if value is not None:
-                result[name] = decode_text(value, prop)
-        elif _kind(prop) == "array" and not xml.get("wrapped"):
-            item_name = element_name(prop.get("items", {}), xml.get("name", name))
-            by_element[item_name] = (name, prop)
-        else:
-            by_element[xml.get("name", name)] = (name, prop)
+    for name, attribute, prop in attributes:
+        value = element.get(attribute)
+        if value is not None:
+            result[name] = _decode_text(value, prop)
     if element.text and element.text.strip():
         raise XMLDecodeError(f"<{etree.QName(element).localname}> must hold elements, not text")
     for child in element:
         tag = etree.QName(child).localname
-        if tag not in by_element:
+        known = by_element.get(tag)
+        if known is None:
             if tag in result:
                 raise XMLDecodeError(f"<{tag}> appears more than once")
             result[tag] = child.text or ""  # unknown: kept, so the schema can refuse it
             continue
-        name, prop = by_element[tag]
-        if _kind(prop) == "array" and not prop.get("xml", {}).get("wrapped"):
-            result.setdefault(name, []).append(decode_element(child, prop.get("items", {})))
+        name, prop, repeated = known
+        if repeated:
+            result.setdefault(name, []).append(_decode(child, prop))
         elif name in result:
             raise XMLDecodeError(f"<{tag}> appears more than once")
         else:
-            result[name] = decode_element(child, prop)
+            result[name] = _decode(child, prop)
     return result
 
 
 def decode_text(text: str | None, schema: dict) -> Any:
     """Type element text by the schema; what does not convert stays text for the validator."""
-    schema = _merged(schema)
-    kind = _kind(schema)
+    return _decode_text(text, _node(schema))
+
+
+def _decode_text(text: str | None, node: _Node) -> Any:
+    kind = node.kind
     raw = text if text is not None else ""
     if kind in ("integer", "number", "boolean") and raw.strip() == "":
         return None
     value = raw.strip()
-    names = schema.get("x-enum-names")
-    if names and value in names:
-        return names.index(value)
-    if kind == "integer" and re.fullmatch(r"[+-]?\d{1,18}", value):
+    if node.enum_names and value in node.enum_names:
+        return node.enum_names.index(value)
+    if kind == "integer" and _INTEGER.fullmatch(value):
         return int(value)
     if kind == "number":
         try:
@@ -205,69 +286,57 @@ def decode_text(text: str | None, schema: dict) -> Any:
     return raw
 
 
+_INTEGER = re.compile(r"[+-]?\d{1,18}")
+
+
 # -- encoding ----------------------------------------------------------------------------------
 def dumps(value: Any, schema: dict, *, declare_xsd_xsi: bool = True) -> bytes:
     """Encode `value` as a document whose root is the schema's `xml.name` (else `data`)."""
+    node = _node(schema)
     nsmap = {"xsd": XSD_NS, "xsi": XSI_NS} if declare_xsd_xsi else None
-    namespace = _xml(schema).get("namespace")
-    prefix = _xml(schema).get("prefix")
-    if namespace:
-        nsmap = {**(nsmap or {}), prefix: namespace}
-    root = etree.Element(_qualified(schema, element_name(schema, "data")), nsmap=nsmap)
-    _fill(root, value, schema)
+    if node.namespace:
+        nsmap = {**(nsmap or {}), node.prefix: node.namespace}
+    root = etree.Element(node.qualified(node.name or "data"), nsmap=nsmap)
+    _fill(root, value, node)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
-def _fill(element: etree._Element, value: Any, schema: dict) -> None:
-    schema = _merged(schema)
-    kind = _kind(schema)
-    if kind == "object" and isinstance(value, dict):
-        _fill_object(element, value, schema)
-    elif kind == "array" and isinstance(value, list):
-        items = schema.get("items", {})
+def _fill(element: etree._Element, value: Any, node: _Node) -> None:
+    if node.kind == "object" and isinstance(value, dict):
+        for name, how, tag, prop in node.output_layout():
+            field = value.get(name)
+            if field is None:
+                continue  # null is absent in XML
+            if how is _ATTRIBUTE:
+                element.set(tag, _encode_text(field, prop))
+            elif how is _REPEATED:
+                for item in field:
+                    _fill(etree.SubElement(element, tag), item, prop)
+            else:
+                _fill(etree.SubElement(element, tag), field, prop)
+    elif node.kind == "array" and isinstance(value, list):
+        items = node.items
+        tag = items.qualified(items.name or _default_item(items))
         for item in value:
             if item is not None:
-                _fill(
-                    etree.SubElement(element, _qualified(items, element_name(items, _default_item(items)))),
-                    item,
-                    items,
-                )
+                _fill(etree.SubElement(element, tag), item, items)
     else:
-        element.text = encode_text(value, schema)
+        element.text = _encode_text(value, node)
 
 
-def _fill_object(element: etree._Element, value: dict, schema: dict) -> None:
-    properties: dict[str, dict] = schema.get("properties", {})
-    for name, prop in properties.items():
-        if value.get(name) is None:
-            continue  # null is absent in XML
-        prop = _merged(prop)
-        xml = prop.get("xml", {})
-        tag = _qualified(prop, xml.get("name", name))
-        if xml.get("attribute"):
-            element.set(tag, encode_text(value[name], prop))
-        elif _kind(prop) == "array" and not xml.get("wrapped"):
-            items = prop.get("items", {})
-            for item in value[name]:
-                _fill(
-                    etree.SubElement(element, _qualified(items, element_name(items, xml.get("name", name)))),
-                    item,
-                    items,
-                )
-        else:
-            _fill(etree.SubElement(element, tag), value[name], prop)
-
-
-def _default_item(items: dict) -> str:
+def _default_item(items: _Node) -> str:
     """.NET XmlSerializer names primitive collection items `string`, `int`, `boolean`, `guid`..."""
-    kind = _kind(items)
-    if kind == "string" and "pattern" in _merged(items) and "[0-9a-fA-F]{8}" in _merged(items)["pattern"]:
+    if items.kind == "string" and "[0-9a-fA-F]{8}" in items.schema.get("pattern", ""):
         return "guid"
-    return {"integer": "int", "number": "decimal", "boolean": "boolean"}.get(kind or "", "string")
+    return {"integer": "int", "number": "decimal", "boolean": "boolean"}.get(items.kind or "", "string")
 
 
 def encode_text(value: Any, schema: dict) -> str:
-    names = _merged(schema).get("x-enum-names")
+    return _encode_text(value, _node(schema))
+
+
+def _encode_text(value: Any, node: _Node) -> str:
+    names = node.enum_names
     if names and isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(names):
         return names[value]
     if isinstance(value, bool):
