@@ -193,6 +193,7 @@ class MockApp:
                 provider=provider.name,
                 validate_responses=validate_responses,
                 on_served=self._journal(provider.name),
+                transaction=self.backend.store.transaction,
             )
         admin_routes = route_table("admin.yaml", f"/{ADMIN}")
         apis[ADMIN] = Api(

@@ -13,8 +13,10 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from starlette.types import Receive, Scope, Send
@@ -80,9 +82,13 @@ class Api:
         provider: str | None = None,
         validate_responses: bool = False,
         on_served: Observer | None = None,
+        transaction: Callable[[], AbstractContextManager[Any]] | None = None,
     ) -> None:
         self.routes = routes
         self.on_served = on_served
+        self.transaction = transaction
+        """When given, each request's checks and handler run as one unit of work, all or nothing;
+        the handler must then finish without awaiting (nothing else may run inside the unit)."""
         """Told about every request once it was answered (the journal)."""
         self.render_error = render_error
         self.max_body = max_body
@@ -124,24 +130,39 @@ class Api:
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
             body = exchange.body = await _read_body(receive, self.max_body)
-        content_type, charset = _content_type(headers.get("content-type"))
+        _content_type(headers.get("content-type"))  # an unknown charset is a 415 before anything else
         if self.faults and await self._inject_fault(scope, send, operation, headers, body):
             exchange.status = 200
             return None
-        kwargs: dict[str, Any] = {}
-        if plan.security:
-            kwargs["token_info"] = plan.authenticate(headers)
-        kwargs.update(plan.parameters(path_params, scope.get("query_string", b"")))
-        if plan.bodies:
-            parsed = _parsed_body(plan, body, content_type, charset)
-            kwargs["body"] = kwargs["parsed_body"] = parsed
-        kwargs["media_type"] = exchange.media_type
-        kwargs["receive"] = receive
-        result = await plan.handler(**{k: v for k, v in kwargs.items() if k in plan.arguments})
+        kwargs: dict[str, Any] = {"media_type": exchange.media_type, "receive": receive}
+        if self.transaction is None:
+            result = await plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, body))
+        else:
+            with self.transaction():
+                call = plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, body))
+                result = _without_suspending(call, operation)
         response = as_response(result)
         if self._response_checks is not None:
             self._check_response(operation, response)
         return response
+
+    @staticmethod
+    def _arguments(
+        plan: Plan,
+        kwargs: dict[str, Any],
+        headers: dict[str, str],
+        path_params: dict[str, str],
+        scope: Scope,
+        body: bytes,
+    ) -> dict[str, Any]:
+        """Authenticate, check parameters and body: what the handler is called with."""
+        if plan.security:
+            kwargs["token_info"] = plan.authenticate(headers)
+        kwargs.update(plan.parameters(path_params, scope.get("query_string", b"")))
+        if plan.bodies:
+            content_type, charset = _content_type(headers.get("content-type"))
+            kwargs["body"] = kwargs["parsed_body"] = _parsed_body(plan, body, content_type, charset)
+        return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
         self, scope: Scope, send: Send, operation: Operation, headers: dict[str, str], body: bytes
@@ -202,6 +223,16 @@ class Api:
             raise ResponseMismatch(f"{operation.operation_id}: {first.field}: {first.message}")
 
 
+def _without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) -> Any:
+    """Run a handler coroutine that must not suspend (it holds the store's transaction)."""
+    try:
+        call.send(None)
+    except StopIteration as done:
+        return done.value
+    call.close()
+    raise RuntimeError(f"{operation.operation_id} awaited inside its transaction")
+
+
 def as_response(result: Any) -> Response:
     """A handler's answer: a Response, a (body, status) pair, or a body (JSON, 200)."""
     if isinstance(result, Response):
@@ -252,6 +283,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
     return b"".join(chunks)
 
 
+@lru_cache(maxsize=256)
 def _content_type(raw: str | None) -> tuple[str | None, str]:
     """The media type (lower-cased) and charset of a Content-Type; an unknown charset is a 415."""
     if raw is None:

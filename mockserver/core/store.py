@@ -10,8 +10,6 @@ the store safe under concurrent requests from the event loop and from other thre
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any, Protocol
 
 _MISSING = object()
@@ -75,6 +73,39 @@ class Transaction:
         self._undo.clear()
 
 
+class _Scope:
+    """The `with` block of a transaction: a class, not a generator, as requests open several."""
+
+    __slots__ = ("_joined", "_store", "_tx")
+
+    def __init__(self, store: Store) -> None:
+        self._store = store
+
+    def __enter__(self) -> Transaction:
+        store = self._store
+        store._lock.acquire()
+        active = store._active
+        self._joined = active is not None
+        if active is not None:
+            return active
+        tx = self._tx = store._active = Transaction(store._tables)
+        for participant in store._participants:
+            participant.begin()
+        return tx
+
+    def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None, tb: object) -> None:
+        store = self._store
+        try:
+            if not self._joined:
+                if kind is not None:
+                    self._tx._rollback()
+                    for participant in store._participants:
+                        participant.rollback()
+                store._active = None
+        finally:
+            store._lock.release()
+
+
 class Store:
     """Named tables of immutable records with transactions, snapshots and restore."""
 
@@ -87,25 +118,9 @@ class Store:
     def attach(self, participant: Participant) -> None:
         self._participants.append(participant)
 
-    @contextmanager
-    def transaction(self) -> Iterator[Transaction]:
-        """Run a unit of work; a nested call joins the enclosing transaction."""
-        with self._lock:
-            if self._active is not None:
-                yield self._active
-                return
-            tx = self._active = Transaction(self._tables)
-            for participant in self._participants:
-                participant.begin()
-            try:
-                yield tx
-            except BaseException:
-                tx._rollback()
-                for participant in self._participants:
-                    participant.rollback()
-                raise
-            finally:
-                self._active = None
+    def transaction(self) -> _Scope:
+        """A unit of work (`with store.transaction() as tx:`); a nested one joins the enclosing one."""
+        return _Scope(self)
 
     def snapshot(self) -> Snapshot:
         with self._lock:

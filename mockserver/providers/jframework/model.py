@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
@@ -151,6 +152,7 @@ class TestMessage:
     text: str
 
 
+@lru_cache(maxsize=1024)  # every request names its brand; parsing the URL each time showed up
 def brand_host(brand_url: str) -> str:
     """J4: `https://Example.com/` and `example.com` name the same brand."""
     value = brand_url.strip()
