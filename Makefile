@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 ARGS   ?=
 
-.PHONY: install serve test contract lint format clean
+.PHONY: install serve test contract bench bench-peers lint format clean
 
 install: $(STAMP)
 
@@ -24,6 +24,15 @@ test: install lint
 # The contract suite with many more generated cases than `make test` runs (about 200 per operation).
 contract: install
 	MOCKSERVER_CONTRACT_EXAMPLES=$${MOCKSERVER_CONTRACT_EXAMPLES:-200} $(BIN)/python -m pytest tests/contract $(ARGS)
+
+# Throughput, latency, start-up, memory and reset against a bare Starlette baseline (installs wrk
+# from the system's packages when missing); about 10 minutes. Writes bench/results.md.
+bench: install
+	$(BIN)/python -m bench $(ARGS)
+
+# The same, plus Stoplight Prism on the JFramework spec (installed from the npm registry; needs npx).
+bench-peers: install
+	$(BIN)/python -m bench --peers $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -33,9 +33,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="short runs: checks the bench itself works")
     parser.add_argument("--peers", action="store_true", help="also measure Stoplight Prism (needs npx)")
-    parser.add_argument("--output", type=Path, default=RESULTS, help="where to write the results")
+    parser.add_argument("--output", type=Path, help="where to write the results (default bench/results.md)")
     args = parser.parse_args(argv)
     settings = QUICK if args.quick else FULL
+    # A quick run only shows the bench works; it must not replace the committed full results.
+    args.output = args.output or (RESULTS.with_name("results-quick.md") if args.quick else RESULTS)
     wrk.ensure_wrk()
     lines = _header(settings, args.peers)
     with tempfile.TemporaryDirectory(prefix="mockserver-bench-") as scratch:

@@ -65,9 +65,6 @@ class RouteTable:
         # A literal path wins over a template that also matches it (`/messages/replies`).
         self._routes = literal + templated
 
-    def owns(self, path: str) -> bool:
-        return path == self.base_path or path.startswith(self.base_path + "/")
-
     def resolve(self, method: str, path: str) -> tuple[Operation, dict[str, str]]:
         """The operation for a request and its path parameters; HttpProblem 404 or 405 if none."""
         matched = False

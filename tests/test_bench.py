@@ -1,0 +1,85 @@
+"""The benchmark's own parts: its workloads must stay valid requests that change state (or, for the
+invalid one, do not), its wrk scripts must send them, its tables must compute ratios right.
+Nothing here times anything."""
+
+from __future__ import annotations
+
+import httpx
+import pytest
+
+from bench import report, scale
+from bench.workloads import TWOSMS_CLIENT, Workload, all_workloads, twosms_put_json
+from bench.wrk import Run
+from mockserver.server import MockServer
+
+
+@pytest.fixture(scope="module")
+def server():
+    with MockServer() as live:
+        yield live
+
+
+def _token(server: MockServer, client: dict[str, str]) -> str:
+    return httpx.post(f"{server.url}/twosms/Token", data=client).json()["access_token"]
+
+
+def _row(server: MockServer, workload: Workload) -> dict:
+    table, key = workload.target
+    rows = httpx.get(f"{server.url}/__admin/state").json()[table]
+    return next(row for row in rows if row["id"] == key)
+
+
+def _send(server: MockServer, workload: Workload, n: int) -> httpx.Response:
+    return httpx.request(
+        workload.method, server.url + workload.path, headers=workload.headers, content=workload.body_for(n)
+    )
+
+
+@pytest.mark.parametrize("index", range(5))
+def test_each_workload_gets_its_status_and_changes_what_it_says(server, index):
+    server.reset()
+    workload = all_workloads(_token(server, TWOSMS_CLIENT))[index]
+    before = _row(server, workload)
+    for n in (1, 2):
+        answer = _send(server, workload, n)
+        assert answer.status_code == workload.status, answer.text
+    after = _row(server, workload)
+    if workload.changes is None:
+        assert after == before
+    else:
+        assert after[workload.changes] != before[workload.changes]
+        assert "2" in after[workload.changes]  # the second request's number landed
+
+
+def test_the_xml_workload_is_answered_in_xml(server):
+    server.reset()
+    workload = all_workloads(_token(server, TWOSMS_CLIENT))[3]
+    answer = _send(server, workload, 7)
+    assert answer.headers["content-type"] == "application/xml"
+    assert answer.content.startswith(b"<?xml")
+
+
+def test_the_wrk_script_sends_the_workload():
+    workload = all_workloads("t0k3n")[0]
+    script = workload.lua()
+    assert 'wrk.method = "PUT"' in script
+    assert f'wrk.path = "{workload.path}"' in script
+    assert 'wrk.headers["Auth-Key"] = "demo-admin-key"' in script
+    head, _, tail = workload.body.partition("{n}")
+    assert head.replace('"', '\\"') in script and tail.replace('"', '\\"') in script
+    assert "latency:percentile(99)" in script
+
+
+def test_a_stored_messages_world_loads_and_its_messages_take_updates(tmp_path):
+    path = scale.write_world(tmp_path, 3)
+    with MockServer(["default", path]) as live:
+        workload = twosms_put_json(_token(live, scale.BENCH_CLIENT), scale.message_id(2))
+        assert _send(live, workload, 1).status_code == 200
+        assert _row(live, workload)["content"].endswith("(update 1).")
+
+
+def test_the_table_gives_medians_and_ratios():
+    fake = report.Series([Run(1000, 1.0, 2.0, 9.0), Run(3000, 1.0, 1.0, 5.0), Run(2000, 1.0, 1.5, 7.0)])
+    base = report.Series([Run(4000, 1.0, 0.5, 2.0)])
+    lines = report.throughput_table({"PUT": {"fake": fake, "baseline": base}}, ["fake", "baseline"])
+    assert lines[2] == ("| PUT | 2,000 (1,000-3,000) | 1.50 | 7.00 | 4,000 | 0.50 | 2.00 | 0.50x | 3.50x |")
