@@ -60,7 +60,7 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
 # -- servers --------------------------------------------------------------------------------------
 def start_fake(fixtures: list[str] | None = None) -> Server:
     port = servers.free_port()
-    return servers.start("fake", servers.fake(port, PROBE, fixtures), port, PROBE)
+    return servers.start("fake", servers.fake(port, fixtures), port, PROBE)
 
 
 def start_baseline() -> Server:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import http.client
-import os
 import shutil
 import signal
 import socket
@@ -101,7 +100,7 @@ def _drain(process: subprocess.Popen[bytes]) -> None:
         process.stderr = None
 
 
-def fake(port: int, probe: Probe, fixtures: list[str] | None = None) -> list[str]:
+def fake(port: int, fixtures: list[str] | None = None) -> list[str]:
     """The command line of the fake: the installed `mockserver serve`, nothing added."""
     command = [str(Path(sys.executable).with_name("mockserver")), "serve", "--port", str(port)]
     for fixture in fixtures or []:
@@ -146,7 +145,3 @@ def _rss_kib(pid: int) -> int:
     except OSError:
         pass
     return 0
-
-
-def cpu_count() -> int:
-    return os.cpu_count() or 1
