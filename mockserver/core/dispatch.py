@@ -48,6 +48,9 @@ class Exchange:
     media_type: str | None = None
     """The negotiated response media type."""
     body: bytes = b""
+    content_type: str | None = None
+    """The request's media type, lower-cased (None: no Content-Type)."""
+    charset: str = "utf-8"
     status: int = 500
     """What was answered (200 for a connection dropped on purpose mid-answer)."""
 
@@ -130,16 +133,19 @@ class Api:
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
             body = exchange.body = await _read_body(receive, self.max_body)
-        _content_type(headers.get("content-type"))  # an unknown charset is a 415 before anything else
+        # An unknown charset is a 415 before anything else.
+        exchange.content_type, exchange.charset = _content_type(headers.get("content-type"))
         if self.faults and await self._inject_fault(scope, send, operation, headers, body):
             exchange.status = 200
             return None
         kwargs: dict[str, Any] = {"media_type": exchange.media_type, "receive": receive}
         if self.transaction is None:
-            result = await plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, body))
+            result = await plan.handler(
+                **self._arguments(plan, kwargs, headers, path_params, scope, exchange)
+            )
         else:
             with self.transaction():
-                call = plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, body))
+                call = plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, exchange))
                 result = _without_suspending(call, operation)
         response = as_response(result)
         if self._response_checks is not None:
@@ -153,15 +159,15 @@ class Api:
         headers: dict[str, str],
         path_params: dict[str, str],
         scope: Scope,
-        body: bytes,
+        exchange: Exchange,
     ) -> dict[str, Any]:
         """Authenticate, check parameters and body: what the handler is called with."""
         if plan.security:
             kwargs["token_info"] = plan.authenticate(headers)
         kwargs.update(plan.parameters(path_params, scope.get("query_string", b"")))
         if plan.bodies:
-            content_type, charset = _content_type(headers.get("content-type"))
-            kwargs["body"] = kwargs["parsed_body"] = _parsed_body(plan, body, content_type, charset)
+            parsed = _parsed_body(plan, exchange.body, exchange.content_type, exchange.charset)
+            kwargs["body"] = kwargs["parsed_body"] = parsed
         return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
