@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import gc
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -143,6 +144,10 @@ def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     server = uvicorn.Server(uvicorn_config(app, access_log=args.access_log, log_level="info"))
+    # What start-up built (specs, compiled plans, fixtures) lives as long as the process: keep it out
+    # of the cyclic collector's way, which otherwise rescans it on every full collection (~10% of
+    # the CPU a request costs, measured under load).
+    gc.freeze()
     server.run(sockets=[sock])
     return 0
 

@@ -6,6 +6,8 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from mockserver.core import xmlcodec
 from mockserver.core.routes import Operation
 
@@ -23,8 +25,14 @@ class Response:
 
 
 def json_bytes(body: Any) -> bytes:
-    """JSON text ending in a newline, so answers printed by curl one after another stay apart."""
-    return json.dumps(body).encode() + b"\n"
+    """JSON text ending in a newline, so answers printed by curl one after another stay apart.
+
+    orjson is about 10x faster than `json`; what it refuses (integers past 64 bits) goes through `json`.
+    """
+    try:
+        return orjson.dumps(body, option=orjson.OPT_APPEND_NEWLINE)
+    except TypeError:
+        return json.dumps(body).encode() + b"\n"
 
 
 def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:

@@ -116,7 +116,10 @@ def _plain_json_schema(schema: t.Any) -> t.Any:
 
 
 def decode_json(raw: bytes, encoding: str = "utf-8") -> t.Any:
-    """A JSON body, or InvalidInput that says what is wrong with it (never a 500)."""
+    """A JSON body, or InvalidInput that says what is wrong with it (never a 500).
+
+    Not orjson: it reads an integer past 64 bits as a float, which the schema would then refuse.
+    """
     try:
         return json.loads(raw.decode(encoding))
     except UnicodeDecodeError as exc:
