@@ -127,12 +127,14 @@ def _parser() -> etree.XMLParser:
 
 
 def _check_tree(root: etree._Element, max_depth: int) -> None:
-    """No entity references, no deeper nesting than `max_depth`: one walk for both."""
+    """No entity references, no deeper nesting than `max_depth`."""
+    if next(root.iter(etree.Entity), None) is not None:
+        raise XMLDecodeError("entity references are not allowed")
+    if sum(1 for _ in root.iter()) <= max_depth:
+        return  # fewer elements than levels allowed: it cannot nest too deep (the usual case)
     stack = [(root, 1)]
     while stack:
         element, depth = stack.pop()
-        if isinstance(element, etree._Entity):
-            raise XMLDecodeError("entity references are not allowed")
         if depth > max_depth:
             raise XMLDecodeError(f"the XML body nests deeper than {max_depth} levels")
         stack.extend((child, depth + 1) for child in element)
@@ -244,7 +246,7 @@ def _decode_object(element: etree._Element, node: _Node) -> dict[str, Any]:
     if element.text and element.text.strip():
         raise XMLDecodeError(f"<{etree.QName(element).localname}> must hold elements, not text")
     for child in element:
-        tag = etree.QName(child).localname
+        tag = _local_name(child)
         known = by_element.get(tag)
         if known is None:
             if tag in result:
@@ -259,6 +261,11 @@ def _decode_object(element: etree._Element, node: _Node) -> dict[str, Any]:
         else:
             result[name] = _decode(child, prop)
     return result
+
+
+def _local_name(element: etree._Element) -> str:
+    tag = element.tag
+    return tag.rpartition("}")[2] if isinstance(tag, str) else etree.QName(element).localname
 
 
 def decode_text(text: str | None, schema: dict) -> Any:
@@ -293,12 +300,84 @@ _INTEGER = re.compile(r"[+-]?\d{1,18}")
 def dumps(value: Any, schema: dict, *, declare_xsd_xsi: bool = True) -> bytes:
     """Encode `value` as a document whose root is the schema's `xml.name` (else `data`)."""
     node = _node(schema)
+    if not node.namespace:
+        try:
+            return _dumps_text(value, node, declare_xsd_xsi)
+        except _NeedsTree:
+            pass
+    return _dumps_tree(value, node, declare_xsd_xsi)
+
+
+def _dumps_tree(value: Any, node: _Node, declare_xsd_xsi: bool) -> bytes:
     nsmap = {"xsd": XSD_NS, "xsi": XSI_NS} if declare_xsd_xsi else None
     if node.namespace:
         nsmap = {**(nsmap or {}), node.prefix: node.namespace}
     root = etree.Element(node.qualified(node.name or "data"), nsmap=nsmap)
     _fill(root, value, node)
     return etree.tostring(root, xml_declaration=True, encoding="utf-8")
+
+
+# Without namespaces a document is written as text, byte for byte what lxml writes for the same
+# tree (a test holds the two to that) and about three times faster; with them, lxml writes it.
+_DECLARATION = b"<?xml version='1.0' encoding='utf-8'?>\n"
+_XSD_XSI = f' xmlns:xsd="{XSD_NS}" xmlns:xsi="{XSI_NS}"'
+_TEXT_ESCAPES = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", "\r": "&#13;"})
+_ATTRIBUTE_ESCAPES = str.maketrans(
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+)
+
+
+class _NeedsTree(Exception):
+    """A namespaced name turned up: only lxml writes those right."""
+
+
+def _dumps_text(value: Any, node: _Node, declare_xsd_xsi: bool) -> bytes:
+    parts: list[str] = []
+    _write(parts, node.name or "data", value, node, _XSD_XSI if declare_xsd_xsi else "")
+    return _DECLARATION + "".join(parts).encode("utf-8")
+
+
+def _write(parts: list[str], tag: str, value: Any, node: _Node, attributes: str = "") -> None:
+    """Append the element `tag` holding `value`; `attributes` is already escaped text."""
+    if tag[0] == "{":
+        raise _NeedsTree
+    if node.kind == "object" and isinstance(value, dict):
+        start = len(parts)
+        parts.append("")  # the start tag, once the attributes are known
+        for name, how, child_tag, prop in node.output_layout():
+            field = value.get(name)
+            if field is None:
+                continue  # null is absent in XML
+            if how is _ATTRIBUTE:
+                if child_tag[0] == "{":
+                    raise _NeedsTree
+                attributes += f' {child_tag}="{_encode_text(field, prop).translate(_ATTRIBUTE_ESCAPES)}"'
+            elif how is _REPEATED:
+                for item in field:
+                    _write(parts, child_tag, item, prop)
+            else:
+                _write(parts, child_tag, field, prop)
+        _close(parts, start, tag, attributes)
+    elif node.kind == "array" and isinstance(value, list):
+        items = node.items
+        item_tag = items.qualified(items.name or _default_item(items))
+        start = len(parts)
+        parts.append("")
+        for item in value:
+            if item is not None:
+                _write(parts, item_tag, item, items)
+        _close(parts, start, tag, attributes)
+    else:
+        text = _encode_text(value, node).translate(_TEXT_ESCAPES)
+        parts.append(f"<{tag}{attributes}>{text}</{tag}>")
+
+
+def _close(parts: list[str], start: int, tag: str, attributes: str) -> None:
+    if len(parts) == start + 1:
+        parts[start] = f"<{tag}{attributes}/>"
+    else:
+        parts[start] = f"<{tag}{attributes}>"
+        parts.append(f"</{tag}>")
 
 
 def _fill(element: etree._Element, value: Any, node: _Node) -> None:
@@ -341,4 +420,6 @@ def _encode_text(value: Any, node: _Node) -> str:
         return names[value]
     if isinstance(value, bool):
         return "true" if value else "false"
-    return _ILLEGAL_XML.sub("\ufffd", str(value))
+    if isinstance(value, str):
+        return _ILLEGAL_XML.sub("\ufffd", value)
+    return str(value)  # numbers; never an illegal character

@@ -235,3 +235,52 @@ def test_oversize_documents_are_refused_before_parsing():
         xmlcodec.loads(
             b"<MessageDetails>" + b" " * 2_000_000 + b"</MessageDetails>", SCHEMAS["MessageDetails"]
         )
+
+
+TRICKY = "a & b < c > d \" ' \r\n\t ]]> \x01 é"
+
+
+def _with_tricky_text(value: object) -> object:
+    if isinstance(value, dict):
+        return {k: _with_tricky_text(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_with_tricky_text(v) for v in value] + [None]
+    return TRICKY if isinstance(value, str) else value
+
+
+@pytest.mark.parametrize("name", XML_SCHEMAS)
+@pytest.mark.parametrize("tricky", [False, True])
+def test_the_text_writer_writes_what_lxml_writes(name, tricky):
+    """Documents without namespaces are written as text for speed; byte for byte as lxml would."""
+    node = xmlcodec._node(SCHEMAS[name])
+    value = sample(SCHEMAS[name])
+    value = _with_tricky_text(value) if tricky else value
+    for declare in (True, False):
+        assert xmlcodec._dumps_text(value, node, declare) == xmlcodec._dumps_tree(value, node, declare)
+
+
+def test_empty_objects_and_arrays_are_written_like_lxml_writes_them():
+    schema = {
+        "type": "object",
+        "xml": {"name": "Root"},
+        "properties": {
+            "inner": {"type": "object", "properties": {"x": {"type": "string"}}},
+            "list": {"type": "array", "xml": {"wrapped": True}, "items": {"type": "string"}},
+            "id": {"type": "string", "xml": {"attribute": True}},
+            "empty": {"type": "string"},
+        },
+    }
+    node = xmlcodec._node(schema)
+    value = {"inner": {}, "list": [], "id": TRICKY, "empty": ""}
+    assert xmlcodec._dumps_text(value, node, True) == xmlcodec._dumps_tree(value, node, True)
+
+
+def test_an_entity_reference_in_a_parsed_tree_is_refused():
+    """`parse` refuses DOCTYPE/ENTITY before parsing; the tree check is the second line of defence."""
+    from lxml import etree
+
+    tree = etree.fromstring(
+        b'<!DOCTYPE r [<!ENTITY e "x">]><r><a>&e;</a></r>', etree.XMLParser(resolve_entities=False)
+    )
+    with pytest.raises(xmlcodec.XMLDecodeError, match="entity references"):
+        xmlcodec._check_tree(tree, 64)
