@@ -272,7 +272,7 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
 def route_table(spec_file: str, base_path: str) -> RouteTable:
     """What a bundled spec says per route, refs resolved."""
     spec = load_yaml(resources.data_path("openapi", spec_file).read_bytes())
-    return RouteTable(resolve_refs(spec), base_path)
+    return RouteTable(resolve_refs(spec), base_path, source=f"openapi/{spec_file}")
 
 
 def _plain_error(error: ApiError) -> Response:

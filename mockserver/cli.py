@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from mockserver import __version__
+from mockserver.core.errors import SpecError
 from mockserver.core.fixtures import FixtureError
 
 if TYPE_CHECKING:
@@ -130,6 +131,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
+        return 2
+    except SpecError as exc:
+        print(f"cannot serve the spec: {exc}", file=sys.stderr)
         return 2
     try:
         sock = bind(args.host, args.port)

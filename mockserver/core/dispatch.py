@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from werkzeug.http import parse_options_header
 
 from mockserver.core import xmlcodec
-from mockserver.core.errors import HttpProblem, Problem
+from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.faults import Faults
 from mockserver.core.negotiation import choose_media_type
 from mockserver.core.plan import Plan, compile_plan
@@ -99,10 +99,14 @@ class Api:
         self.provider = provider
         spec = routes.spec
         schemes = spec.get("components", {}).get("securitySchemes", {})
-        self.plans = {
-            op_id: compile_plan(operation, handlers, schemes, spec.get("security", []))
-            for op_id, operation in routes.operations.items()
-        }
+        try:
+            self.plans = {
+                op_id: compile_plan(operation, handlers, schemes, spec.get("security", []))
+                for op_id, operation in routes.operations.items()
+            }
+        except SpecError as exc:
+            exc.spec = exc.spec or routes.source
+            raise
         self._response_checks: dict[tuple[str, int, str], SchemaCheck] | None = (
             {} if validate_responses else None
         )
@@ -125,7 +129,8 @@ class Api:
         operation, path_params = self.routes.resolve(exchange.method, exchange.path)
         exchange.operation = operation
         plan = self.plans[operation.operation_id]
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+        # The first of repeated headers counts, as Starlette's `Headers.get` (and so Connexion) reads it.
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             raise _too_large(self.max_body)
@@ -162,9 +167,10 @@ class Api:
         exchange: Exchange,
     ) -> dict[str, Any]:
         """Authenticate, check parameters and body: what the handler is called with."""
+        query_string = scope.get("query_string", b"")
         if plan.security:
-            kwargs["token_info"] = plan.authenticate(headers)
-        kwargs.update(plan.parameters(path_params, scope.get("query_string", b"")))
+            kwargs["token_info"] = plan.authenticate(headers, query_string)
+        kwargs.update(plan.parameters(path_params, query_string, headers))
         if plan.bodies:
             parsed = _parsed_body(plan, exchange.body, exchange.content_type, exchange.charset)
             kwargs["body"] = kwargs["parsed_body"] = parsed
@@ -297,9 +303,12 @@ def _content_type(raw: str | None) -> tuple[str | None, str]:
     media_type, options = parse_options_header(raw)
     charset = options.get("charset", "utf-8").lower()
     try:
-        codecs.lookup(charset)
+        # Only text encodings: `rot13`, `base64` or `hex` are codecs too, but not charsets.
+        text_encoding = codecs.lookup(charset)._is_text_encoding
     except LookupError:
-        raise HttpProblem(415, f"The charset {charset!r} is not supported.") from None
+        text_encoding = False
+    if not text_encoding:
+        raise HttpProblem(415, f"The charset {charset!r} is not supported.")
     return media_type.lower(), charset
 
 
@@ -309,7 +318,7 @@ def _parsed_body(plan: Plan, raw: bytes, content_type: str | None, charset: str)
         if plan.body_required:
             raise InvalidInput([Problem("the request body must not be empty")])
         return None
-    value = definition.decode(raw, charset)
+    value = definition.decode(raw, charset, content_type or definition.media_type)
     problems = definition.problems(value)
     if problems:
         raise InvalidInput(problems)

@@ -70,3 +70,20 @@ def to_api_error(exc: Exception) -> ApiError:
     if isinstance(exc, HttpProblem):
         return ApiError(exc.status, problems=list(exc.problems), headers=dict(exc.headers))
     return ApiError(500)
+
+
+class SpecError(Exception):
+    """A spec asks for something the engine does not honour: refused at start-up, never ignored.
+
+    `pointer` is a JSON pointer into the spec (refs resolved); `spec` names the file once known.
+    """
+
+    def __init__(self, pointer: str, construct: str, spec: str | None = None) -> None:
+        super().__init__(construct)
+        self.pointer = pointer
+        self.construct = construct
+        self.spec = spec
+
+    def __str__(self) -> str:
+        where = f"{self.spec}: " if self.spec else ""
+        return f"{where}{self.pointer or '/'}: {self.construct}"

@@ -10,9 +10,8 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from jsonschema import Draft7Validator
 
-from mockserver.core.validation import schema_problems
+from mockserver.core.validation import compile_validator, explain
 
 
 class FixtureError(Exception):
@@ -86,13 +85,12 @@ class FixtureSchema:
     """The fixture format (fixtures/schema.json), compiled once."""
 
     def __init__(self, schema_path: Path) -> None:
-        self._validator = Draft7Validator(json.loads(schema_path.read_text()))
+        self._validator = compile_validator(json.loads(schema_path.read_text()), draft=7)
 
     def problems(self, document: FixtureDocument) -> list[str]:
-        return [
-            f"{document.source}: {p.field}: {p.message}"
-            for p in schema_problems(self._validator, document.data)
-        ]
+        if self._validator.is_valid(document.data):
+            return []
+        return [f"{document.source}: {p.field}: {p.message}" for p in explain(self._validator, document.data)]
 
     def check(self, documents: Iterable[FixtureDocument]) -> None:
         lines = [line for document in documents for line in self.problems(document)]

@@ -1,8 +1,8 @@
 """How to serve one operation, compiled from the spec at start-up so a request only runs the plan.
 
-A plan knows the operation's security requirements, its parameters (coerced and checked), its
+A plan knows the operation's security requirements, its parameters (converted and checked), its
 request body per media type, and which arguments its handler takes. Nothing here is looked up,
-inspected or compiled per request.
+inspected or compiled per request; what the engine does not honour is refused here (SpecError).
 """
 
 from __future__ import annotations
@@ -13,27 +13,23 @@ import keyword
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
+from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.core import xmlcodec
-from mockserver.core.errors import HttpProblem, Problem
+from mockserver.core.errors import HttpProblem, Problem, SpecError
+from mockserver.core.parameters import Param, compile_param, convert, query_values, read_parameters
 from mockserver.core.render import is_xml
-from mockserver.core.routes import Operation
-from mockserver.core.validation import InvalidInput, SchemaCheck, decode_json
+from mockserver.core.routes import Operation, escape_pointer
+from mockserver.core.security import Credentials, Requirement, authenticate, compile_requirements
+from mockserver.core.validation import InvalidInput, SchemaCheck, decode_json, plain_json_schema
 
 Handler = Callable[..., Awaitable[Any]]
 FORM = "application/x-www-form-urlencoded"
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-
-
-class MissingCredentials(HttpProblem):
-    """A 401 for a required credential that is absent; `field` names the header."""
-
-    def __init__(self, header: str, detail: str | None = None) -> None:
-        super().__init__(
-            401, detail or f"The request is missing the required {header} header.", field=f"header:{header}"
-        )
+_UNSERVED_BODIES = ("multipart/",)
+"""Request media types Connexion validates and the engine does not decode: refused at start-up."""
 
 
 def pythonic(name: str) -> str:
@@ -45,113 +41,76 @@ def pythonic(name: str) -> str:
 _BUILTINS = frozenset(dir(builtins))
 
 
-def coerce(kind: str, raw: str) -> Any:
-    """Text (a path, query or form value) as its schema's type; left as text if it is not one, so
-    the schema check says what is wrong."""
-    try:
-        if kind == "integer":
-            return int(raw)
-        if kind == "number":
-            return float(raw)
-    except ValueError:
-        return raw
-    if kind == "boolean":
-        return {"true": True, "false": False}.get(raw.lower(), raw)
-    return raw
-
-
-# -- parameters -----------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Param:
-    name: str
-    location: str
-    argument: str
-    required: bool
-    kind: str
-    default: Any
-    check: SchemaCheck
-
-
-def _param(spec: dict) -> Param:
-    schema = spec.get("schema", {})
-    return Param(
-        name=spec["name"],
-        location=spec["in"],
-        argument=pythonic(spec["name"]),
-        required=bool(spec.get("required", spec["in"] == "path")),
-        kind=schema.get("type", "string"),
-        default=schema.get("default"),
-        check=SchemaCheck(schema),
-    )
-
-
-# -- security -------------------------------------------------------------------------------------
-@dataclass(frozen=True, slots=True)
-class Scheme:
-    """One security scheme as a check: reads its credential, calls the provider's function."""
-
-    name: str
-    header: str
-    bearer: bool
-    verify: Callable[..., Any]
-    wants_headers: bool
-
-    def __call__(self, headers: Mapping[str, str]) -> Any:
-        value = headers.get(self.header.lower())
-        if self.bearer:
-            scheme, _, token = (value or "").partition(" ")
-            if scheme.lower() != "bearer" or not token.strip():
-                raise MissingCredentials(self.header, "No authorization token provided.")
-            value = token.strip()
-        elif value is None:
-            raise MissingCredentials(self.header)
-        return self.verify(value, headers) if self.wants_headers else self.verify(value)
-
-
-def _scheme(name: str, spec: dict, functions: Any) -> Scheme:
-    if spec.get("type") == "apiKey" and spec.get("in") == "header":
-        header, function_key, bearer = spec["name"], "x-apikeyInfoFunc", False
-    elif spec.get("type") == "http" and spec.get("scheme", "").lower() == "bearer":
-        header, function_key, bearer = "Authorization", "x-bearerInfoFunc", True
-    else:
-        raise ValueError(f"security scheme {name!r}: only header apiKey and http bearer are served")
-    # The spec keeps a readable dotted name; its last part names the provider's method.
-    verify = getattr(functions, spec[function_key].rsplit(".", 1)[-1])
-    wants_headers = "headers" in inspect.signature(verify).parameters
-    return Scheme(name, header, bearer, verify, wants_headers)
+def is_json(media_type: str) -> bool:
+    """Connexion's JSON validator takes every media type matching `*/*json`."""
+    return media_type.endswith("json")
 
 
 # -- request bodies -------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class Body:
-    """The request body of one media type: how to decode it and what it must look like."""
+    """The request body of one declared media type (or range): its schema, checked when decoded."""
 
     media_type: str
     check: SchemaCheck | None
+    explode: Mapping[str, bool]
+    """Form fields whose repeated values are joined (Connexion's form style), by name."""
 
-    def decode(self, raw: bytes, charset: str) -> Any:
-        kind = self.media_type
-        if kind.endswith("json"):
+    def decode(self, raw: bytes, charset: str, media_type: str) -> Any:
+        """The body as data, by the request's own media type; bytes for a type with no decoder."""
+        if is_json(media_type):
             return decode_json(raw, charset)
-        if is_xml(kind):
+        if is_xml(media_type):
             try:
                 return xmlcodec.loads(raw, self.check.schema if self.check else {})
             except xmlcodec.XMLDecodeError as exc:
                 raise InvalidInput([Problem(str(exc))]) from None
-        if kind == FORM:
+        if media_type == FORM:
             return self._form(raw, charset)
         return raw  # a media type with no decoder (YAML): the handler reads the bytes itself
 
     def _form(self, raw: bytes, charset: str) -> dict[str, Any]:
+        """Fields as Connexion's `resolve_form` reads them: repeats joined, arrays split, converted."""
         try:
             pairs = parse_qsl(raw.decode(charset), keep_blank_values=True)
         except UnicodeDecodeError as exc:
             raise InvalidInput([Problem(f"the body is not valid {charset}: {exc.reason}")]) from None
+        grouped: dict[str, list[str]] = {}
+        for name, value in pairs:
+            grouped.setdefault(name, []).append(value)
         properties = self.check.schema.get("properties", {}) if self.check else {}
-        return {name: coerce(properties.get(name, {}).get("type", "string"), value) for name, value in pairs}
+        form = {}
+        for name, values in grouped.items():
+            text = ",".join(values) if self.explode.get(name, True) else values[-1]
+            schema = properties.get(name, {})
+            if schema.get("type") == "array":
+                form[name] = [convert(schema.get("items", {}).get("type"), v) for v in text.split(",")]
+            else:
+                form[name] = convert(schema.get("type"), text)
+        return form
 
     def problems(self, value: Any) -> list[Problem]:
         return self.check.problems(value) if self.check is not None else []
+
+
+def _body(media_type: str, content: dict, pointer: str) -> Body:
+    """Bodies we decode (JSON, XML, forms) are checked against their schema; others reach the
+    handler as bytes, unchecked, as Connexion passes them (a YAML document)."""
+    if media_type.startswith(_UNSERVED_BODIES):
+        raise SpecError(pointer, f"request bodies of type {media_type} are not supported")
+    schema = content.get("schema")
+    decoded = is_json(media_type) or is_xml(media_type) or media_type == FORM or "*" in media_type
+    if schema is not None and (is_xml(media_type) or media_type.endswith("/*")):
+        xmlcodec.check_schema(schema, f"{pointer}/schema")
+    encoding = content.get("encoding", {})
+    for name, how in encoding.items():
+        if set(how) - {"explode", "style", "contentType"} or how.get("style", "form") != "form":
+            raise SpecError(f"{pointer}/encoding/{name}", "only `explode` is supported in a form encoding")
+        if "contentType" in how:
+            raise SpecError(f"{pointer}/encoding/{name}/contentType", "encoding contentType is not supported")
+    check = SchemaCheck(schema, pointer=f"{pointer}/schema") if decoded and schema is not None else None
+    explode = {name: bool(how.get("explode", True)) for name, how in encoding.items()}
+    return Body(media_type, check, explode)
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -161,55 +120,35 @@ class Plan:
     handler: Handler
     arguments: frozenset[str]
     """Names the handler accepts; everything else is not passed."""
-    security: tuple[tuple[Scheme, ...], ...]
+    security: tuple[Requirement, ...]
     """Alternatives (any one suffices), each a set of schemes that must all pass."""
     params: tuple[Param, ...]
+    deep_objects: frozenset[str]
     bodies: dict[str, Body]
+    """By declared media type or range, lower-cased, most specific first."""
     body_required: bool
 
-    def authenticate(self, headers: Mapping[str, str]) -> Any:
-        """The security info the handler gets as `token_info` (per scheme when several); raises
-        the first requirement's error when no alternative passes."""
-        first_error: HttpProblem | None = None
-        for requirement in self.security:
-            try:
-                infos = {scheme.name: scheme(headers) for scheme in requirement}
-            except MissingCredentials as exc:
-                first_error = first_error or exc
-                continue
-            return next(iter(infos.values())) if len(infos) == 1 else infos
-        if first_error is not None:
-            raise first_error
-        return None
+    def authenticate(self, headers: Mapping[str, str], query_string: bytes) -> Any:
+        """The security info the handler gets as `token_info` (per scheme when several)."""
+        return authenticate(self.security, Credentials(headers, query_string))
 
-    def parameters(self, path: Mapping[str, str], query_string: bytes) -> dict[str, Any]:
+    def parameters(
+        self, path: Mapping[str, str], query_string: bytes, headers: Mapping[str, str]
+    ) -> dict[str, Any]:
         """Path and query parameters by handler argument name; InvalidInput lists every problem."""
-        query = (
-            dict(parse_qsl(query_string.decode("latin-1"), keep_blank_values=True)) if query_string else {}
-        )
-        values, problems = {}, []
-        for param in self.params:
-            raw = path.get(param.name) if param.location == "path" else query.get(param.name)
-            field = f"{param.location}:{param.name}"
-            if raw is None:
-                if param.required:
-                    problems.append(Problem("is required", field))
-                elif param.default is not None:
-                    values[param.argument] = param.default
-                continue
-            value = coerce(param.kind, raw)
-            found = param.check.problems(value)
-            problems.extend(Problem(p.message, field) for p in found)
-            values[param.argument] = value
-        if problems:
-            raise InvalidInput(problems)
-        return values
+        if not self.params:
+            return {}
+        pairs = parse_qsl(query_string.decode("latin-1"), keep_blank_values=True) if query_string else []
+        return read_parameters(self.params, path, query_values(pairs, self.deep_objects), headers)
 
     def body_for(self, media_type: str | None) -> Body:
-        """The body definition for a Content-Type (none given: the first declared type)."""
+        """The body definition for a Content-Type (none given: the first declared type); a declared
+        range (`application/*+json`, `*/*`) takes what it matches, the most specific first."""
         if media_type is None:
             return next(iter(self.bodies.values()))
         body = self.bodies.get(media_type)
+        if body is None:
+            body = next((b for key, b in self.bodies.items() if fnmatchcase(media_type, key)), None)
         if body is None:
             raise HttpProblem(
                 415,
@@ -218,37 +157,59 @@ class Plan:
         return body
 
 
-def _body(media_type: str, schema: dict | None) -> Body:
-    """Bodies we decode (JSON, XML, forms) are checked against their schema; others reach the
-    handler as bytes, unchecked, for it to parse (a YAML document)."""
-    decoded = media_type.endswith("json") or is_xml(media_type) or media_type == FORM
-    return Body(media_type, SchemaCheck(schema) if decoded and schema is not None else None)
+def _by_specificity(bodies: dict[str, Body]) -> dict[str, Body]:
+    """Exact types first, then ranges, in Connexion's `MediaTypeDict` order."""
+    exact = {k: v for k, v in bodies.items() if "*" not in k}
+    ranges = sorted((k for k in bodies if "*" in k), reverse=True)
+    return {**exact, **{k: bodies[k] for k in ranges}}
 
 
 def compile_plan(
     operation: Operation, handlers: Any, schemes: dict[str, dict], default_security: list
 ) -> Plan:
+    """The operation's plan; SpecError naming the construct for anything the engine does not honour."""
     definition = operation.definition
-    handler = getattr(handlers, operation.operation_id)
+    pointer = operation.pointer
+    handler = getattr(handlers, operation.operation_id, None)
+    if handler is None:
+        raise SpecError(f"{pointer}/operationId", f"no handler is named {operation.operation_id!r}")
     signature = inspect.signature(handler).parameters
     accepts_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values())
-    params = tuple(_param(p) for p in definition.get("parameters", []) if p["in"] in ("path", "query"))
-    arguments = set(signature) if not accepts_all else {p.argument for p in params} | set(signature)
-    requirements = definition.get("security", default_security)
-    security = tuple(
-        tuple(_scheme(name, schemes[name], handlers) for name in requirement) for requirement in requirements
+    params = tuple(
+        compile_param(p, pythonic(p["name"]), where)
+        for p, where in zip(definition.get("parameters", []), operation.parameter_pointers, strict=True)
+    )
+    passed = {p.argument for p in params if p.location in ("path", "query")}
+    arguments = set(signature) if not accepts_all else passed | set(signature)
+    security_pointer = f"{pointer}/security" if "security" in definition else "/security"
+    security = compile_requirements(
+        definition.get("security", default_security), schemes, handlers, security_pointer
     )
     request_body = definition.get("requestBody", {})
     bodies = {
-        media_type.lower(): _body(media_type.lower(), content.get("schema"))
+        media_type.lower(): _body(
+            media_type.lower(), content, f"{pointer}/requestBody/content/{escape_pointer(media_type)}"
+        )
         for media_type, content in request_body.get("content", {}).items()
     }
+    _check_responses(operation)
     return Plan(
         operation=operation,
         handler=handler,
         arguments=frozenset(arguments),
         security=security,
         params=params,
-        bodies=bodies,
+        deep_objects=frozenset(p.name for p in params if p.style == "deepObject"),
+        bodies=_by_specificity(bodies),
         body_required=bool(request_body.get("required", False)),
     )
+
+
+def _check_responses(operation: Operation) -> None:
+    """Response schemas hold nothing the engine would ignore (checked now, compiled when used)."""
+    for status, by_media_type in operation.responses.items():
+        for media_type, schema in by_media_type.items():
+            where = f"{operation.pointer}/responses/{status}/content/{escape_pointer(media_type)}/schema"
+            plain_json_schema(schema, response=True, pointer=where)
+            if is_xml(media_type):
+                xmlcodec.check_schema(schema, where)

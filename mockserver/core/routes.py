@@ -23,6 +23,13 @@ class Operation:
     """status -> media type -> schema (refs resolved)."""
     definition: dict[str, Any] = field(default_factory=dict)
     """The operation object of the spec, refs resolved; path-level parameters merged in."""
+    parameter_pointers: tuple[str, ...] = ()
+    """Where each of `definition["parameters"]` is in the spec (a JSON pointer)."""
+
+    @property
+    def pointer(self) -> str:
+        """This operation's JSON pointer in the spec."""
+        return f"/paths/{escape_pointer(self.path)}/{self.method.lower()}"
 
     def response_schema(self, status: int, media_type: str) -> dict:
         """The schema for `status`; for a status the spec does not declare (an injected fault),
@@ -45,9 +52,11 @@ class _Route:
 class RouteTable:
     """The operations of one mounted spec (refs resolved): matching, `Allow`, negotiation."""
 
-    def __init__(self, spec: dict, base_path: str) -> None:
+    def __init__(self, spec: dict, base_path: str, source: str | None = None) -> None:
         self.base_path = base_path.rstrip("/")
         self.spec = spec
+        self.source = source
+        """Where the spec came from (a file name), for messages."""
         self.operations: dict[str, Operation] = {}
         literal, templated = [], []
         for path, item in spec.get("paths", {}).items():
@@ -94,6 +103,10 @@ class RouteTable:
         return allowed
 
 
+def escape_pointer(part: str) -> str:
+    return part.replace("~", "~0").replace("/", "~1")
+
+
 def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) -> Operation:
     consumes = tuple(op.get("requestBody", {}).get("content", {}))
     produces: list[str] = []
@@ -105,8 +118,18 @@ def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) ->
             if media_type not in produces:
                 produces.append(media_type)
     own = {(p["name"], p["in"]) for p in op.get("parameters", [])}
-    inherited = [p for p in path_parameters if (p["name"], p["in"]) not in own]
-    definition = {**op, "parameters": [*inherited, *op.get("parameters", [])]}
+    inherited = [(i, p) for i, p in enumerate(path_parameters) if (p["name"], p["in"]) not in own]
+    definition = {**op, "parameters": [p for _, p in inherited] + op.get("parameters", [])}
+    base = f"/paths/{escape_pointer(path)}"
+    pointers = [f"{base}/parameters/{i}" for i, _ in inherited]
+    pointers += [f"{base}/{method}/parameters/{i}" for i in range(len(op.get("parameters", [])))]
     return Operation(
-        op["operationId"], method.upper(), path, consumes, tuple(produces), responses, definition
+        op["operationId"],
+        method.upper(),
+        path,
+        consumes,
+        tuple(produces),
+        responses,
+        definition,
+        tuple(pointers),
     )

@@ -1,9 +1,11 @@
-"""Schema checks: every problem found, one line each, the field named by a JSON pointer.
+"""Schema checks: what is wrong, one line per problem, the field named by a JSON pointer.
 
-Each schema is compiled twice, once: jsonschema-rs answers "valid?" in about a microsecond, and
-only when it says no does Python's jsonschema (with Connexion's OpenAPI 3.0 dialect: `nullable`,
-`readOnly`, `writeOnly`) find and word every problem. Python has the last word on a "no", so no
-request is ever refused without a reason to show.
+An OpenAPI 3.0 schema is translated once into plain JSON Schema (draft 4) with the meaning Connexion
+gives it (`nullable` on `type` and `enum` only, `writeOnly` refused in answers, `readOnly` without
+effect, formats checked as Python's jsonschema checks them), plus `int32`/`int64` ranges and
+ECMA-262 patterns, as OpenAPI says. jsonschema-rs then decides and explains. The cost of a "no" is
+bounded: a small value gets every problem listed, a large one only its first (a rejected 1 MiB body
+costs milliseconds, not seconds).
 """
 
 from __future__ import annotations
@@ -12,15 +14,54 @@ import json
 import typing as t
 
 import jsonschema_rs
-from connexion.json_schema import Draft4RequestValidator, Draft4ResponseValidator
-from jsonschema import Draft4Validator, ValidationError
-from jsonschema.protocols import Validator
+from jsonschema import Draft4Validator
 
-from mockserver.core.errors import HttpProblem, Problem, one_line
+from mockserver.core.errors import HttpProblem, Problem, SpecError, one_line
+
+MAX_PROBLEMS = 50
+"""A 400 lists at most this many problems."""
+EXPLAIN_ALL_BELOW = 2_000
+"""Values with fewer nodes than this get every problem explained; larger ones only the first."""
+
+_INT_RANGES = {"int32": (-(2**31), 2**31 - 1), "int64": (-(2**63), 2**63 - 1)}
+# Formats a JSON Schema validator may know. Connexion checks those Python's jsonschema checks (with
+# the libraries installed here); every other one is a note, not a rule, so jsonschema-rs must not
+# check it either.
+_KNOWN_FORMATS = (
+    "date",
+    "date-time",
+    "time",
+    "duration",
+    "email",
+    "idn-email",
+    "hostname",
+    "idn-hostname",
+    "ipv4",
+    "ipv6",
+    "uri",
+    "uri-reference",
+    "iri",
+    "iri-reference",
+    "uri-template",
+    "uuid",
+    "json-pointer",
+    "relative-json-pointer",
+    "regex",
+)
+
+
+def _python_format(name: str) -> t.Callable[[str], bool]:
+    return lambda value: Draft4Validator.FORMAT_CHECKER.conforms(value, name)
+
+
+FORMATS: dict[str, t.Callable[[str], bool]] = {
+    name: (_python_format(name) if name in Draft4Validator.FORMAT_CHECKER.checkers else lambda _: True)
+    for name in {*_KNOWN_FORMATS, *Draft4Validator.FORMAT_CHECKER.checkers}
+}
 
 
 class InvalidInput(HttpProblem):
-    """A 400 carrying every problem found in the request."""
+    """A 400 carrying the problems found in the request."""
 
     def __init__(self, problems: list[Problem]) -> None:
         super().__init__(400, "; ".join(_summary(p) for p in problems))
@@ -40,6 +81,68 @@ def json_pointer(parts: t.Iterable[object]) -> str:
     return "/" + "/".join(escaped)
 
 
+# -- OpenAPI 3.0 schema -> plain JSON Schema -----------------------------------------------------
+_SCHEMA_MAPS = frozenset({"properties", "patternProperties", "definitions"})
+"""Keywords whose value maps names to schemas."""
+_SUBSCHEMAS = frozenset({"items", "additionalProperties", "not", "allOf", "anyOf", "oneOf"})
+"""Keywords whose value is a schema or a list of them."""
+
+
+def plain_json_schema(schema: t.Any, *, response: bool = False, pointer: str = "") -> t.Any:
+    """The schema in plain draft-4 JSON Schema, with Connexion's meaning of the OpenAPI keywords.
+
+    Raises SpecError for what has no such meaning here (`discriminator`).
+    """
+    if isinstance(schema, list):
+        return [
+            plain_json_schema(s, response=response, pointer=f"{pointer}/{i}") for i, s in enumerate(schema)
+        ]
+    if not isinstance(schema, dict):
+        return schema
+    if "discriminator" in schema:
+        raise SpecError(
+            f"{pointer}/discriminator",
+            "`discriminator` is not supported: Connexion validates `oneOf`/`anyOf` without it, so it "
+            "would be silently ignored; drop it or describe the choice with `enum`s on the branches",
+        )
+    if response and schema.get("writeOnly") is True:
+        return {"not": {}}  # Connexion refuses a write-only property in an answer
+    plain: dict[str, t.Any] = {}
+    for key, value in schema.items():
+        where = f"{pointer}/{key}"
+        if key in _SCHEMA_MAPS and isinstance(value, dict):
+            plain[key] = {
+                name: plain_json_schema(sub, response=response, pointer=f"{where}/{name}")
+                for name, sub in value.items()
+            }
+        elif key in _SUBSCHEMAS:
+            plain[key] = plain_json_schema(value, response=response, pointer=where)
+        elif key != "nullable":
+            plain[key] = value
+    if schema.get("nullable") is True:
+        # Connexion lets null through `type` and `enum` only (its `allow_nullable`), nothing else.
+        if isinstance(plain.get("type"), str):
+            plain["type"] = [plain["type"], "null"]
+        if isinstance(plain.get("enum"), list) and None not in plain["enum"]:
+            plain["enum"] = [*plain["enum"], None]
+    bounds = _INT_RANGES.get(schema.get("format", "")) if schema.get("type") == "integer" else None
+    if bounds is not None:
+        low, high = bounds
+        plain["minimum"] = max(low, plain.get("minimum", low))
+        plain["maximum"] = min(high, plain.get("maximum", high))
+    return plain
+
+
+def compile_validator(schema: dict, *, draft: int = 4, pointer: str = "") -> t.Any:
+    """A jsonschema-rs validator for a plain JSON Schema; a pattern it cannot read is a SpecError."""
+    kind = jsonschema_rs.Draft4Validator if draft == 4 else jsonschema_rs.Draft7Validator
+    try:
+        return kind(schema, validate_formats=True, formats=FORMATS)
+    except (ValueError, jsonschema_rs.ValidationError) as exc:
+        raise SpecError(pointer or "/", f"the schema cannot be compiled: {one_line(exc)}") from None
+
+
+# -- explaining a "no" ---------------------------------------------------------------------------
 def _type_name(instance: object) -> str:
     return {
         dict: "an object",
@@ -52,67 +155,84 @@ def _type_name(instance: object) -> str:
     }.get(type(instance), type(instance).__name__)
 
 
-def describe(error: ValidationError) -> str:
-    """A short message for one jsonschema error, never quoting a whole (possibly huge) value."""
-    kind, expected, instance = error.validator, error.validator_value, error.instance
-    if kind == "type":
-        return f"must be of type {expected}, not {_type_name(instance)}"
-    if kind == "minLength":
-        return "must not be empty" if expected == 1 else f"must be at least {expected} characters"
-    if kind == "maxLength":
-        return f"must be at most {expected} characters"
-    if kind == "pattern":
-        return f"must match the pattern {expected}"
-    if kind == "enum":
-        return "must be one of " + ", ".join(json.dumps(v) for v in expected)
-    if kind in ("anyOf", "oneOf"):
+def describe(error: t.Any) -> str:
+    """A short message for one jsonschema-rs error, never quoting a whole (possibly huge) value."""
+    kind = type(error.kind).__name__
+    details = error.kind.as_dict()
+    if kind == "Type":
+        types = details.get("types") or [details.get("type")]
+        return f"must be of type {' or '.join(map(str, types))}, not {_type_name(error.instance)}"
+    if kind == "MinLength":
+        limit = details["limit"]
+        return "must not be empty" if limit == 1 else f"must be at least {limit} characters"
+    if kind == "MaxLength":
+        return f"must be at most {details['limit']} characters"
+    if kind == "Pattern":
+        return f"must match the pattern {details['pattern']}"
+    if kind == "Enum":
+        return "must be one of " + ", ".join(json.dumps(v) for v in details["options"])
+    if kind in ("AnyOf", "OneOfNotValid", "OneOfMultipleValid"):
         return "is not one of the accepted forms"
-    if kind == "format":
-        return f"must be a valid {expected}"
-    if kind in ("minimum", "maximum"):
-        return f"must be {'at least' if kind == 'minimum' else 'at most'} {expected}"
+    if kind == "Format":
+        return f"must be a valid {details['format']}"
+    if kind in ("Minimum", "Maximum"):
+        return f"must be {'at least' if kind == 'Minimum' else 'at most'} {details['limit']}"
+    if kind == "Not" and error.schema_path[-1] == "not" and details.get("schema") == {}:
+        return "must not be present"
     return one_line(error.message)
 
 
-def schema_problems(validator: Validator, instance: object, prefix: str = "") -> list[Problem]:
-    """Every violation of the schema, ordered by where it occurs."""
-    problems = []
-    for error in validator.iter_errors(instance):
-        path = list(error.absolute_path)
-        if error.validator == "required":
-            missing = str(error.message).split("'")[1] if "'" in str(error.message) else ""
-            problems.append(Problem("is required", prefix + json_pointer([*path, missing])))
-        else:
-            problems.append(Problem(describe(error), prefix + json_pointer(path)))
-    return sorted(problems, key=lambda p: p.field or "")
+def _problem(error: t.Any, prefix: str) -> Problem:
+    path = list(error.instance_path)
+    if type(error.kind).__name__ == "Required":
+        return Problem("is required", prefix + json_pointer([*path, error.kind.as_dict()["property"]]))
+    return Problem(describe(error), prefix + json_pointer(path))
+
+
+def _small(instance: object, budget: int = EXPLAIN_ALL_BELOW) -> bool:
+    """Whether `instance` has fewer than `budget` nodes; stops counting once it is sure it has not."""
+    stack, seen = [instance], 0
+    while stack:
+        value = stack.pop()
+        seen += 1
+        if seen >= budget:
+            return False
+        if isinstance(value, dict):
+            stack.extend(value.values())
+        elif isinstance(value, list):
+            stack.extend(value)
+    return True
+
+
+def explain(validator: t.Any, instance: object, prefix: str = "") -> list[Problem]:
+    """What is wrong with `instance`, ordered by where; bounded in cost whatever its size."""
+    if _small(instance):
+        errors = list(validator.iter_errors(instance))[:MAX_PROBLEMS]
+    else:
+        try:
+            validator.validate(instance)  # stops at the first problem
+            errors = []
+        except jsonschema_rs.ValidationError as first:
+            errors = [first]
+    return sorted((_problem(e, prefix) for e in errors), key=lambda p: p.field or "")
 
 
 class SchemaCheck:
-    """One schema (refs resolved), checked fast and explained in detail."""
+    """One OpenAPI schema (refs resolved), compiled once; `problems` is empty when the value is valid."""
 
-    def __init__(self, schema: dict, *, response: bool = False) -> None:
+    def __init__(self, schema: dict, *, response: bool = False, pointer: str = "") -> None:
         self.schema = schema
-        kind = Draft4ResponseValidator if response else Draft4RequestValidator
-        self._explain = kind(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        self._fast = jsonschema_rs.Draft4Validator(_plain_json_schema(schema), validate_formats=True)
+        self._validator = compile_validator(
+            plain_json_schema(schema, response=response, pointer=pointer), pointer=pointer
+        )
 
     def problems(self, instance: object, prefix: str = "") -> list[Problem]:
         try:
-            if self._fast.is_valid(instance):
+            if self._validator.is_valid(instance):
                 return []
-        except (ValueError, TypeError, OverflowError):
-            pass  # something jsonschema-rs cannot take (an integer past 64 bits): ask Python
-        return schema_problems(self._explain, instance, prefix)
-
-
-def _plain_json_schema(schema: t.Any) -> t.Any:
-    """OpenAPI 3.0's `nullable: true` spelled in plain JSON Schema, for jsonschema-rs."""
-    if isinstance(schema, list):
-        return [_plain_json_schema(s) for s in schema]
-    if not isinstance(schema, dict):
-        return schema
-    plain = {k: _plain_json_schema(v) for k, v in schema.items() if k != "nullable"}
-    return {"anyOf": [{"type": "null"}, plain]} if schema.get("nullable") is True else plain
+        except (ValueError, TypeError, OverflowError) as exc:  # a value JSON cannot hold
+            return [Problem(f"cannot be checked: {one_line(exc)}", prefix + "/")]
+        return explain(self._validator, instance, prefix)
 
 
 def decode_json(raw: bytes, encoding: str = "utf-8") -> t.Any:

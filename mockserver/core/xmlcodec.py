@@ -20,6 +20,8 @@ from typing import Any
 
 from lxml import etree
 
+from mockserver.core.errors import SpecError
+
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
 
@@ -90,11 +92,33 @@ def _kind(schema: dict) -> str | None:
         return schema["type"]
     if "properties" in schema:
         return "object"
-    for option in schema.get("anyOf", []) + schema.get("oneOf", []):
-        kind = _kind(option)
-        if kind is not None and kind != "string":
-            return kind
-    return "string" if schema.get("anyOf") or schema.get("oneOf") else None
+    branches = schema.get("anyOf", []) + schema.get("oneOf", [])
+    kinds = {kind for kind in map(_kind, branches) if kind is not None}
+    if kinds == {"integer", "string"} and "x-enum-names" in schema:
+        return "integer"  # an enum written as its number or its member name (`x-enum-names`)
+    if len(kinds) > 1:
+        # Text could be read as any of them: the codec would have to guess, so the spec is refused.
+        mixed = ", ".join(sorted(kinds))
+        raise SpecError("", f"anyOf/oneOf branches of different kinds ({mixed}) in an XML body")
+    return kinds.pop() if kinds else ("string" if branches else None)
+
+
+def check_schema(schema: dict, pointer: str = "") -> None:
+    """Compile every node of `schema` now, so what XML cannot express is refused at start-up."""
+    try:
+        seen: set[int] = set()
+        stack = [schema]
+        while stack:
+            current = _merged(stack.pop())
+            if id(current) in seen:
+                continue
+            seen.add(id(current))
+            _kind(current)
+            stack.extend(current.get("properties", {}).values())
+            stack.extend(s for s in (current.get("items"),) if isinstance(s, dict))
+            stack.extend(current.get("anyOf", []) + current.get("oneOf", []))
+    except SpecError as exc:
+        raise SpecError(pointer, exc.construct) from None
 
 
 # -- decoding ----------------------------------------------------------------------------------

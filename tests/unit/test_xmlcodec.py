@@ -14,7 +14,7 @@ from mockserver.core import xmlcodec
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = resolve_refs(yaml.safe_load((ROOT / "openapi" / "twosms.yaml").read_text()))
 SCHEMAS = SPEC["components"]["schemas"]
-SEED = (Path(__file__).resolve().parents[3] / "shared" / "seeds" / "004_46c9c1c30b2645b2.txt").read_text()
+SEED = (Path(__file__).resolve().parents[1] / "data" / "twosms-seed.txt").read_text()
 GUID = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
 
 
