@@ -192,7 +192,7 @@ class Api:
         if rule is None:
             return False
         if rule.delay_ms:
-            await asyncio.sleep(rule.delay_ms / 1000)  # an injected slow answer, on purpose
+            await _sleep_at_least(rule.delay_ms / 1000)  # an injected slow answer, on purpose
         if rule.drop:
             # Promise a body and send none: the client sees the connection close mid-answer.
             await send(
@@ -233,6 +233,14 @@ class Api:
         if problems:
             first = problems[0]
             raise ResponseMismatch(f"{operation.operation_id}: {first.field}: {first.message}")
+
+
+async def _sleep_at_least(seconds: float) -> None:
+    """Event-loop timers may fire a little early (uvloop rounds to milliseconds): sleep again until
+    the whole delay has passed, so an injected delay is a floor."""
+    deadline = time.perf_counter() + seconds
+    while (left := deadline - time.perf_counter()) > 0:
+        await asyncio.sleep(left)
 
 
 def _without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) -> Any:
