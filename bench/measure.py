@@ -12,7 +12,7 @@ from typing import Any
 
 import httpx
 
-from bench import report, scale, servers, wrk
+from bench import rejections, report, scale, servers, wrk
 from bench.report import Series
 from bench.servers import Probe, Server
 from bench.workloads import (
@@ -54,6 +54,8 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += stored_messages(settings, scratch, log)
     log("reset")
     lines += resets(settings, scratch)
+    log("rejected bodies")
+    lines += rejected_bodies(settings)
     return lines
 
 
@@ -213,6 +215,35 @@ def resets(settings: Settings, scratch: Path) -> list[str]:
 
 
 # -- helpers --------------------------------------------------------------------------------------
+REJECTION_REPEATS = {False: 3, True: 20}
+"""Requests per rejected body: quick runs, full runs."""
+
+
+def rejected_bodies(settings: Settings) -> list[str]:
+    """CPU per rejected body near the 1 MiB limit, and the delay it adds to a concurrent request."""
+    with running(start_fake) as (fake,):
+        token = _token(fake, TWOSMS_CLIENT)
+        rows = rejections.cpu_per_rejection(fake, token, repeats=REJECTION_REPEATS[settings.rounds > 1])
+        alone, loaded = rejections.delay_to_valid_requests(fake, token, seconds=settings.seconds)
+    lines = [
+        "",
+        "## The cost of a rejected body",
+        "",
+        "Server CPU (utime + stime of the fake's process) per request, the mean over "
+        f"{REJECTION_REPEATS[settings.rounds > 1]} requests; every answer a 400 in the provider's envelope.",
+        "",
+        "| rejected body | size | server CPU per request |",
+        "|---|---|---|",
+    ]
+    lines += [f"| {name} | {size / 1024:,.0f} KiB | {cpu:.1f} ms |" for name, size, cpu, _ in rows]
+    lines += [
+        "",
+        f"Slowest valid JFramework GET over {settings.seconds:g} s: {alone:.1f} ms alone, {loaded:.1f} ms "
+        "while another client sends the slowest rejected body above non-stop.",
+    ]
+    return lines
+
+
 def _pairs(started: list[Server], workloads: list[Workload]) -> Iterator[tuple[Server, Workload]]:
     """(server, workload) pairs to run, alternating servers; Prism serves the JFramework PUT only."""
     for workload in workloads:

@@ -175,6 +175,8 @@ def describe(error: t.Any) -> str:
         return "is not one of the accepted forms"
     if kind == "Format":
         return f"must be a valid {details['format']}"
+    if kind == "UniqueItems":
+        return "must not repeat an item"
     if kind in ("Minimum", "Maximum"):
         return f"must be {'at least' if kind == 'Minimum' else 'at most'} {details['limit']}"
     if kind == "Not" and error.schema_path[-1] == "not" and details.get("schema") == {}:
