@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bench import report, scale
+from bench import rejections, report, scale
 from bench.workloads import TWOSMS_CLIENT, Workload, all_workloads, twosms_put_json
 from bench.wrk import Run
 from mockserver.server import MockServer
@@ -83,3 +83,18 @@ def test_the_table_gives_medians_and_ratios():
     base = report.Series([Run(4000, 1.0, 0.5, 2.0)])
     lines = report.throughput_table({"PUT": {"fake": fake, "baseline": base}}, ["fake", "baseline"])
     assert lines[2] == ("| PUT | 2,000 (1,000-3,000) | 1.50 | 7.00 | 4,000 | 0.50 | 2.00 | 0.50x | 3.50x |")
+
+
+@pytest.mark.parametrize("rejection", rejections.rejections(), ids=lambda r: r.name)
+def test_every_rejected_body_is_near_the_limit_and_refused_without_changing_state(server, rejection):
+    assert rejections.LIMIT - 64 * 1024 < len(rejection.body) < rejections.LIMIT
+    headers = rejections._authorised(rejection, _token(server, TWOSMS_CLIENT))
+    before = httpx.get(f"{server.url}/__admin/state").json()
+    answer = httpx.request(
+        rejection.method, server.url + rejection.path, content=rejection.body, headers=headers
+    )
+    assert answer.status_code == 400
+    assert answer.headers["content-type"].startswith(
+        "application/xml" if "XML" in rejection.name else "application/json"
+    )
+    assert httpx.get(f"{server.url}/__admin/state").json() == before
