@@ -90,7 +90,10 @@ class Body:
         return form
 
     def problems(self, value: Any) -> list[Problem]:
-        return self.check.problems(value) if self.check is not None else []
+        """Undecoded bytes (a type with no decoder under a range like `*/*`) go unchecked, as in Connexion."""
+        if self.check is None or isinstance(value, bytes):
+            return []
+        return self.check.problems(value)
 
 
 def _body(media_type: str, content: dict, pointer: str) -> Body:
