@@ -44,6 +44,10 @@ DIFFERENCES = {
     "looks at Accept.",
     "text-charset": "A charset that is not a text encoding (`rot13`, `base64`) is a 415; Connexion answers "
     "500 (LookupError or a failed decode).",
+    "undecodable-body": "A JSON body that is not valid in its charset is a 400 in the provider's envelope; "
+    "Connexion lets the UnicodeDecodeError escape and answers 500.",
+    "line-break-in-path": "A path whose decoded text holds a line feed (`/sms/J%0A3`) is routed by the spec; "
+    "under Connexion, Starlette's `Mount` pattern (`.*` without DOTALL) cannot match it and answers 404.",
     "wrong-scheme-wording": "When no credential is present the 401 names the missing header; Connexion "
     "says 'No authorization token provided' (same status).",
 }

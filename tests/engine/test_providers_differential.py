@@ -1,0 +1,159 @@
+"""Connexion as the oracle for the real specs: the fake (engine) and Connexion's AsyncApp pipeline answer
+the same corpus of requests, in the same order, each on a world of its own built the same way (same
+fixtures, seed and frozen clock).
+
+Same status for every request; same body, byte for byte, for every success. A disagreement must be one
+of the deliberate differences listed in harness.py (each with its reason), recognised by the request
+itself; anything else fails. After a disagreement the reference world takes the fake's state, so one
+difference does not cascade into the requests after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from urllib.parse import unquote
+
+import httpx
+import pytest
+
+from mockserver.app import MockApp, create_app, route_table
+from mockserver.providers.base import Provider
+from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
+from mockserver.providers.twosms import PROVIDER as TWOSMS
+
+from .corpus import readme_requests, schemathesis_requests
+from .harness import DIFFERENCES, Request
+from .reference import connexion_reference
+
+MINIMUM_CORPUS = 2000
+PER_OPERATION = 140
+FROZEN_AT = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class Disagreement:
+    request: Request
+    ours: httpx.Response
+    connexion: httpx.Response
+
+    def __str__(self) -> str:
+        return (
+            f"{self.request}\n  engine {self.ours.status_code} {self.ours.text[:300]}"
+            f"\n  connexion {self.connexion.status_code} {self.connexion.text[:300]}"
+        )
+
+
+def _undecodable(request: Request) -> bool:
+    try:
+        (request.content or b"").decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    return False
+
+
+# How each listed difference shows in a provider request, decided from the request alone.
+RECOGNISED: dict[str, Callable[[Disagreement], bool]] = {
+    "undecodable-body": lambda d: (
+        d.connexion.status_code == 500 and d.ours.status_code == 400 and _undecodable(d.request)
+    ),
+    "line-break-in-path": lambda d: d.connexion.status_code == 404 and "\n" in unquote(d.request.path),
+}
+
+
+def explanation(disagreement: Disagreement) -> str | None:
+    return next((name for name, shows in RECOGNISED.items() if shows(disagreement)), None)
+
+
+def _world() -> MockApp:
+    world = create_app(seed=7)
+    world.backend.clock.freeze(FROZEN_AT)
+    return world
+
+
+async def _send(client: httpx.AsyncClient, request: Request) -> httpx.Response:
+    url = request.path + (f"?{request.params}" if request.params else "")
+    return await client.request(request.method, url, headers=request.headers, content=request.content)
+
+
+@dataclass
+class Replay:
+    statuses: Counter
+    """The engine's answers by status."""
+    successes: Counter
+    """Successes compared, by operationId."""
+    disagreements: list[Disagreement]
+
+
+async def _replay(
+    corpus: list[Request], fake: MockApp, reference_world: MockApp, provider: Provider
+) -> Replay:
+    reference = connexion_reference(reference_world, provider)
+    routes = route_table(provider.spec_file, f"/{provider.name}")
+    replay = Replay(Counter(), Counter(), [])
+    async with (
+        httpx.AsyncClient(transport=httpx.ASGITransport(app=fake), base_url="http://corpus") as engine,
+        httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=reference), base_url="http://corpus"
+        ) as connexion,
+    ):
+        for request in corpus:
+            ours, theirs = await _send(engine, request), await _send(connexion, request)
+            replay.statuses[ours.status_code] += 1
+            success = ours.status_code < 300
+            if success and theirs.status_code == ours.status_code:
+                operation, _ = routes.resolve(request.method, unquote(request.path))
+                replay.successes[operation.operation_id] += 1
+            if ours.status_code != theirs.status_code or (success and ours.content != theirs.content):
+                replay.disagreements.append(Disagreement(request, ours, theirs))
+                reference_world.backend.restore(fake.backend.snapshot())
+    return replay
+
+
+def _demo_token(*worlds: MockApp) -> str:
+    """A bearer token issued in each world: equal, as the worlds are built alike."""
+    tokens = {
+        w.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
+        for w in worlds
+    }
+    assert len(tokens) == 1
+    return tokens.pop()
+
+
+KNOWN_IDS = {
+    "jframework": {"id": "demoSmsSetting0001", "appIntegrationId": "twilio"},
+    "twosms": {"messageID": "11111111-1111-4111-8111-111111111111", "contactId": "alan-11111111"},
+}
+
+
+@pytest.mark.parametrize("provider", [JFRAMEWORK, TWOSMS], ids=lambda p: p.name)
+def test_the_engine_answers_a_provider_corpus_as_connexion_does(provider: Provider):
+    fake, reference_world = _world(), _world()
+    token = _demo_token(fake, reference_world)
+    credentials = (
+        {"Authorization": f"Bearer {token}"}
+        if provider is TWOSMS
+        else {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
+    )
+    corpus = readme_requests(provider.name, token) + schemathesis_requests(
+        provider.spec_file, provider.name, credentials, KNOWN_IDS[provider.name], PER_OPERATION
+    )
+    assert len(corpus) >= MINIMUM_CORPUS
+
+    replay = asyncio.run(_replay(corpus, fake, reference_world, provider))
+
+    unexplained = [d for d in replay.disagreements if explanation(d) is None]
+    assert not unexplained, "\n".join(map(str, unexplained[:10]))
+    assert all(name in DIFFERENCES for name in RECOGNISED)
+    # The corpus reaches past the checks: many successes compared, and rejections of each kind.
+    assert set(replay.successes) == set(route_table(provider.spec_file, "").operations), replay.successes
+    assert replay.successes.total() >= len(corpus) // 20, replay.statuses
+    assert {400, 401, 404} <= set(replay.statuses), replay.statuses
+    print(
+        f"{provider.name}: {len(corpus)} requests, {replay.successes.total()} successes compared, "
+        f"statuses {dict(sorted(replay.statuses.items()))}, differences "
+        f"{dict(Counter(explanation(d) for d in replay.disagreements))}"
+    )
