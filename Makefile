@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 ARGS   ?=
 
-.PHONY: install serve test contract bench bench-peers lint format clean
+.PHONY: install serve test contract bench bench-peers bench-compare lint format clean
 
 install: $(STAMP)
 
@@ -33,6 +33,11 @@ bench: install
 # The same, plus Stoplight Prism on the JFramework spec (installed from the npm registry; needs npx).
 bench-peers: install
 	$(BIN)/python -m bench --peers $(ARGS)
+
+# The working tree against git revision REV (default HEAD~1), side by side in one run:
+# `make bench-compare REV=v0.1.0`. Prints a table of req/s and ratios.
+bench-compare: install
+	$(BIN)/python -m bench.compare $${REV:-HEAD~1} $(ARGS)
 
 lint: install
 	$(BIN)/ruff check .

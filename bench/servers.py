@@ -63,10 +63,12 @@ class Server:
                 self.process.wait()
 
 
-def start(name: str, command: list[str], port: int, probe: Probe, strip: str = "") -> Server:
+def start(
+    name: str, command: list[str], port: int, probe: Probe, strip: str = "", env: dict[str, str] | None = None
+) -> Server:
     """Start `command` and wait (bounded) for its first 200 on `probe`."""
     began = time.perf_counter()
-    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env=env)
     deadline = began + READY_TIMEOUT
     while True:
         if process.poll() is not None:
