@@ -133,11 +133,12 @@ def plain_json_schema(schema: t.Any, *, response: bool = False, pointer: str = "
     return plain
 
 
-def compile_validator(schema: dict, *, draft: int = 4, pointer: str = "") -> t.Any:
-    """A jsonschema-rs validator for a plain JSON Schema; a pattern it cannot read is a SpecError."""
+def compile_validator(schema: dict, *, draft: int = 4, pointer: str = "", mask: str | None = None) -> t.Any:
+    """A jsonschema-rs validator for a plain JSON Schema; a pattern it cannot read is a SpecError.
+    With `mask`, its messages show that text instead of the value (cheap to build for a huge value)."""
     kind = jsonschema_rs.Draft4Validator if draft == 4 else jsonschema_rs.Draft7Validator
     try:
-        return kind(schema, validate_formats=True, formats=FORMATS)
+        return kind(schema, validate_formats=True, formats=FORMATS, mask=mask)
     except (ValueError, jsonschema_rs.ValidationError) as exc:
         raise SpecError(pointer or "/", f"the schema cannot be compiled: {one_line(exc)}") from None
 
@@ -175,6 +176,8 @@ def describe(error: t.Any) -> str:
         return "is not one of the accepted forms"
     if kind == "Format":
         return f"must be a valid {details['format']}"
+    if kind in ("MinItems", "MaxItems"):
+        return f"must have {'at least' if kind == 'MinItems' else 'at most'} {details['limit']} items"
     if kind == "UniqueItems":
         return "must not repeat an item"
     if kind in ("Minimum", "Maximum"):
@@ -206,13 +209,17 @@ def _small(instance: object, budget: int = EXPLAIN_ALL_BELOW) -> bool:
     return True
 
 
-def explain(validator: t.Any, instance: object, prefix: str = "") -> list[Problem]:
-    """What is wrong with `instance`, ordered by where; bounded in cost whatever its size."""
+def explain(validator: t.Any, instance: object, prefix: str = "", *, masked: t.Any = None) -> list[Problem]:
+    """What is wrong with `instance`, ordered by where; bounded in cost whatever its size.
+
+    A big instance gets its first problem only, from `masked` when given: a validator of the same
+    schema whose messages do not quote the value (formatting a 1 MiB value into a message that is
+    never shown costs more than finding the problem)."""
     if _small(instance):
         errors = list(validator.iter_errors(instance))[:MAX_PROBLEMS]
     else:
         try:
-            validator.validate(instance)  # stops at the first problem
+            (masked or validator).validate(instance)  # stops at the first problem
             errors = []
         except jsonschema_rs.ValidationError as first:
             errors = [first]
@@ -224,9 +231,9 @@ class SchemaCheck:
 
     def __init__(self, schema: dict, *, response: bool = False, pointer: str = "") -> None:
         self.schema = schema
-        self._validator = compile_validator(
-            plain_json_schema(schema, response=response, pointer=pointer), pointer=pointer
-        )
+        self._plain = plain_json_schema(schema, response=response, pointer=pointer)
+        self._validator = compile_validator(self._plain, pointer=pointer)
+        self._masked: t.Any = None
 
     def problems(self, instance: object, prefix: str = "") -> list[Problem]:
         try:
@@ -234,7 +241,9 @@ class SchemaCheck:
                 return []
         except (ValueError, TypeError, OverflowError) as exc:  # a value JSON cannot hold
             return [Problem(f"cannot be checked: {one_line(exc)}", prefix + "/")]
-        return explain(self._validator, instance, prefix)
+        if self._masked is None and not _small(instance):
+            self._masked = compile_validator(self._plain, mask="(the value)")
+        return explain(self._validator, instance, prefix, masked=self._masked)
 
 
 def decode_json(raw: bytes, encoding: str = "utf-8") -> t.Any:
