@@ -1,22 +1,25 @@
-"""`mockserver serve | fixtures check`."""
+"""`mockserver serve | contract | fixtures check | fixtures schema`."""
 
 from __future__ import annotations
 
 import argparse
 import gc
+import json
+import os
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mockserver import __version__
+from mockserver import __version__, registry
 from mockserver.core.errors import SpecError
 from mockserver.core.fixtures import FixtureError
+from mockserver.providers.base import Provider
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mockserver", description="A stateful fake of SMS provider APIs.")
     parser.add_argument("--version", action="version", version=f"sms-mockserver {__version__}")
     commands = parser.add_subparsers(dest="command", required=True)
@@ -30,6 +33,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FILE",
         help="fixture file to load instead of the demo world; repeat to add more "
         "('default' names the demo world)",
+    )
+    serve.add_argument(
+        "--provider",
+        action="append",
+        metavar="MODULE:ATTR",
+        default=[],
+        help="serve this provider too, besides the registered ones (repeatable)",
     )
     serve.add_argument("--seed", type=int, default=0, help="seed of generated ids (default 0)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
@@ -51,13 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     contract = commands.add_parser(
         "contract", help="check a server (the fake, staging, the real provider) against a bundled spec"
     )
-    contract.add_argument("--provider", required=True, choices=["jframework", "twosms"])
+    contract.add_argument("--provider", required=True, choices=[p.name for p in providers])
     contract.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080/jframework")
-    contract.add_argument("--brand-url", help="JFramework Brand-URL (or MOCKSERVER_BRAND_URL)")
-    contract.add_argument("--auth-key", help="JFramework Auth-Key (or MOCKSERVER_AUTH_KEY)")
-    contract.add_argument("--token", help="2SMS bearer token (or MOCKSERVER_TOKEN)")
-    contract.add_argument("--client-id", help="2SMS client id, to fetch a token (or MOCKSERVER_CLIENT_ID)")
-    contract.add_argument("--client-secret", help="2SMS client secret (or MOCKSERVER_CLIENT_SECRET)")
+    seen = set()
+    for option in (o for p in providers for o in p.contract_options):
+        if option.name not in seen:
+            seen.add(option.name)
+            contract.add_argument(f"--{option.name}", help=f"{option.help} (or {option.env})")
     contract.add_argument(
         "--max-examples", type=int, default=20, metavar="N", help="cases per operation and phase"
     )
@@ -73,30 +83,38 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="validate fixture files as `serve --fixtures` would load them; exit 1 on problems"
     )
     check.add_argument("files", nargs="+", metavar="FILE")
+    fixture_commands.add_parser(
+        "schema", help="print the fixture format's JSON Schema, composed from the registered providers"
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    try:
+        providers = registry.discover()
+    except registry.ProviderError as exc:
+        print(f"cannot load a provider: {exc}", file=sys.stderr)
+        return 2
+    args = _parser(providers).parse_args(argv)
     if args.command == "serve":
-        return _serve(args)
+        return _serve(args, providers)
     if args.command == "contract":
-        return _contract(args)
-    return _check_fixtures(args.files)
+        return _contract(args, providers)
+    if args.fixtures_command == "schema":
+        print(json.dumps(registry.fixture_schema(providers), indent=2, ensure_ascii=False))
+        return 0
+    return _check_fixtures(args.files, providers)
 
 
-def _contract(args: argparse.Namespace) -> int:
-    from mockserver.contract import Credentials, run
+def _contract(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
+    from mockserver.contract import run
 
-    credentials = Credentials.from_env(
-        brand_url=args.brand_url,
-        auth_key=args.auth_key,
-        token=args.token,
-        client_id=args.client_id,
-        client_secret=args.client_secret,
-    )
+    provider = next(p for p in providers if p.name == args.provider)
+    credentials = {
+        o.key: getattr(args, o.key, None) or os.environ.get(o.env) for o in provider.contract_options
+    }
     return run(
-        args.provider,
+        provider,
         args.base_url,
         credentials,
         max_examples=args.max_examples,
@@ -106,11 +124,11 @@ def _contract(args: argparse.Namespace) -> int:
     )
 
 
-def _check_fixtures(files: Sequence[str]) -> int:
-    from mockserver.app import create_app
+def _check_fixtures(files: Sequence[str], providers: Sequence[Provider]) -> int:
+    from mockserver.world import World
 
     try:
-        create_app(files)  # the schema, then the providers' own rules: references, duplicates
+        World(providers, files)  # the schema, then the providers' own rules: references, duplicates
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 1
@@ -118,13 +136,14 @@ def _check_fixtures(files: Sequence[str]) -> int:
     return 0
 
 
-def _serve(args: argparse.Namespace) -> int:
+def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     from mockserver.app import create_app
     from mockserver.server import bind, uvicorn_config
 
     try:
         app = create_app(
             args.fixtures,
+            providers=[*providers, *(registry.load(r) for r in args.provider)],
             seed=args.seed,
             validate_responses=args.validate_responses,
             journal_limit=args.journal_limit,
@@ -134,6 +153,9 @@ def _serve(args: argparse.Namespace) -> int:
         return 2
     except SpecError as exc:
         print(f"cannot serve the spec: {exc}", file=sys.stderr)
+        return 2
+    except registry.ProviderError as exc:
+        print(f"cannot load a provider: {exc}", file=sys.stderr)
         return 2
     try:
         sock = bind(args.host, args.port)
@@ -158,8 +180,8 @@ def _serve(args: argparse.Namespace) -> int:
 
 def _banner(app: MockApp, url: str) -> str:
     lines = [f"sms-mockserver {__version__} listening on {url}"]
-    for name, details in app.describe().items():
-        lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/")
+    for name, details in app.world.describe().items():
+        lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/   ({app.providers[name].title})")
         lines.extend(f"              {line}" for line in details)
     lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
     lines.append("Press Ctrl-C to stop.")

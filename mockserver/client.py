@@ -142,16 +142,25 @@ class Clock:
 
 @dataclass
 class Tenant:
-    """Isolated credentials on a shared server, with an outbox and journal of their own."""
+    """Isolated credentials on a shared server, with an outbox and journal of their own.
+
+    `tenant.credentials[name]` (or `tenant.<name>`) holds the provider's own fields, e.g.
+    `tenant.jframework["authKey"]`, `tenant.twosms["clientSecret"]`."""
 
     id: str
-    jframework: dict[str, str]
-    twosms: dict[str, str]
+    credentials: dict[str, dict[str, str]]
     outbox: Outbox = field(repr=False)
     journal: Journal = field(repr=False)
 
+    def __getattr__(self, name: str) -> dict[str, str]:
+        credentials = self.__dict__.get("credentials", {})
+        if name in credentials:
+            return credentials[name]
+        raise AttributeError(name)
+
     @property
     def jframework_headers(self) -> dict[str, str]:
+        """The bundled JFramework provider's two headers, ready to send."""
         return {"Brand-URL": self.jframework["brandUrl"], "Auth-Key": self.jframework["authKey"]}
 
 
@@ -186,12 +195,12 @@ class Controls:
 
     def new_tenant(self) -> Tenant:
         data = self.admin.call("POST", "/tenants")
+        tenant_id = data.pop("id")
         return Tenant(
-            data["id"],
-            data["jframework"],
-            data["twosms"],
-            Outbox(self.admin, data["id"]),
-            Journal(self.admin, data["id"]),
+            tenant_id,
+            data,
+            Outbox(self.admin, tenant_id),
+            Journal(self.admin, tenant_id),
         )
 
 

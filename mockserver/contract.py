@@ -8,37 +8,20 @@ configuration (so its missing- and ignored-auth checks stay meaningful), the XML
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 import tempfile
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import httpx
+from mockserver.providers.base import Provider
 
-from mockserver import resources
-
-SPECS = {"jframework": "jframework.yaml", "twosms": "twosms.yaml"}
 # 402 (not enough credits) answers a perfectly valid 2SMS send; the check keeps every other rule.
 POSITIVE_STATUSES = ["2xx", "3xx", "401", "402", "403", "404", "409", "429", "5xx"]
-
-
-@dataclass
-class Credentials:
-    brand_url: str | None = None
-    auth_key: str | None = None
-    token: str | None = None
-    client_id: str | None = None
-    client_secret: str | None = None
-
-    @classmethod
-    def from_env(cls, **given: str | None) -> Credentials:
-        env = {name: os.environ.get(f"MOCKSERVER_{name.upper()}") for name in cls.__dataclass_fields__}
-        return cls(**{name: given.get(name) or env[name] for name in env})
 
 
 @dataclass
@@ -46,36 +29,6 @@ class OperationResult:
     label: str
     cases: int = 0
     failures: Counter[str] = field(default_factory=Counter)
-
-
-def auth_config(provider: str, base_url: str, credentials: Credentials) -> dict[str, dict[str, str]]:
-    """Schemathesis `[auth.openapi.<scheme>]` entries for the provider's security schemes."""
-    if provider == "jframework":
-        if not (credentials.brand_url and credentials.auth_key):
-            raise SystemExit(
-                "jframework needs --brand-url and --auth-key (or MOCKSERVER_BRAND_URL/_AUTH_KEY)"
-            )
-        return {"BrandUrl": {"api_key": credentials.brand_url}, "AuthKey": {"api_key": credentials.auth_key}}
-    token = credentials.token or _fetch_token(base_url, credentials)
-    return {"Bearer": {"bearer": token}}
-
-
-def _fetch_token(base_url: str, credentials: Credentials) -> str:
-    if not (credentials.client_id and credentials.client_secret):
-        raise SystemExit(
-            "twosms needs --token, or --client-id and --client-secret (or MOCKSERVER_* variables)"
-        )
-    form = {
-        "grant_type": "client_credentials",
-        "client_id": credentials.client_id,
-        "client_secret": credentials.client_secret,
-    }
-    response = httpx.post(f"{base_url.rstrip('/')}/Token", data=form, timeout=30)
-    if response.status_code != 200:
-        raise SystemExit(
-            f"could not get a token from {base_url}/Token: {response.status_code} {response.text}"
-        )
-    return response.json()["access_token"]
 
 
 def _toml(value: Any) -> str:
@@ -100,9 +53,9 @@ def write_config(path: Path, auth: dict[str, dict[str, str]], seed: int, max_exa
 
 
 def run(
-    provider: str,
+    provider: Provider,
     base_url: str,
-    credentials: Credentials,
+    credentials: Mapping[str, str | None],
     *,
     max_examples: int = 20,
     stateful: bool = True,
@@ -117,10 +70,10 @@ def run(
             "mockserver contract needs Schemathesis: pip install 'sms-mockserver[contract]'", file=sys.stderr
         )
         return 2
-    spec = resources.data_path("openapi", SPECS[provider])
+    spec = provider.spec
     with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
         config = Path(scratch) / "schemathesis.toml"
-        write_config(config, auth_config(provider, base_url, credentials), seed, max_examples)
+        write_config(config, provider.contract_auth(base_url, credentials), seed, max_examples)
         report = Path(scratch) / "report.json"
         phases = "examples,coverage,fuzzing" + (",stateful" if stateful else "")
         command = [

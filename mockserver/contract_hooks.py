@@ -7,18 +7,20 @@ from typing import Any
 
 import schemathesis
 
+from mockserver import registry
 from mockserver.app import route_table
 from mockserver.core import xmlcodec
 from mockserver.core.routes import Operation
 
-SPECS = ("jframework.yaml", "twosms.yaml", "admin.yaml")
-
 
 @cache
-def _operations() -> dict[str, Operation]:
-    operations: dict[str, Operation] = {}
-    for name in SPECS:
-        operations.update(route_table(name, "").operations)
+def _operations() -> dict[tuple[str, str], Operation]:
+    """Every registered provider's operations, by (spec title, operationId)."""
+    operations: dict[tuple[str, str], Operation] = {}
+    for provider in registry.discover():
+        routes = route_table(provider.spec, "")
+        title = routes.spec["info"]["title"]
+        operations.update({(title, op_id): op for op_id, op in routes.operations.items()})
     return operations
 
 
@@ -26,7 +28,8 @@ def _operations() -> dict[str, Operation]:
 def deserialize_xml(ctx: Any, response: Any) -> Any:
     """Read XML answers with the spec's own `xml` objects; without a deserializer Schemathesis
     counts every XML answer as conforming, so XML would go unchecked."""
-    operation = _operations()[ctx.operation.definition.raw["operationId"]]
+    title = ctx.operation.schema.raw_schema["info"]["title"]
+    operation = _operations()[(title, ctx.operation.definition.raw["operationId"])]
     media_type = response.headers.get("content-type", ["application/xml"])[0].split(";")[0]
     return xmlcodec.loads(response.content, operation.response_schema(response.status_code, media_type))
 

@@ -68,7 +68,7 @@ def mockserver(mockserver_session: MockServer, request: pytest.FixtureRequest) -
     paths = [Path(p) for marker in request.node.iter_markers(MARKER) for p in marker.args]
     if paths:
         here = request.path.parent
-        mockserver_session.app.load([read_document(p if p.is_absolute() else here / p) for p in paths])
+        mockserver_session.app.world.load([read_document(p if p.is_absolute() else here / p) for p in paths])
     return mockserver_session
 
 

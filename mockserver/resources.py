@@ -15,7 +15,3 @@ def data_path(*parts: str) -> Path:
 
 def default_fixtures() -> Path:
     return data_path("fixtures", "default.yaml")
-
-
-def fixture_schema() -> Path:
-    return data_path("fixtures", "schema.json")

@@ -69,13 +69,19 @@ class MockServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
+    def url_for(self, provider: str) -> str:
+        """The base URL of a registered provider; KeyError for a name the fake does not serve."""
+        if provider not in self.app.providers:
+            raise KeyError(f"no provider named {provider!r}; serving {', '.join(self.app.providers)}")
+        return f"{self.url}/{provider}"
+
     @property
     def jframework_url(self) -> str:
-        return f"{self.url}/jframework"
+        return self.url_for("jframework")
 
     @property
     def twosms_url(self) -> str:
-        return f"{self.url}/twosms"
+        return self.url_for("twosms")
 
     def start(self, timeout: float = 10.0) -> MockServer:
         sock = bind(self.host, self._requested_port)
@@ -103,7 +109,7 @@ class MockServer:
 
     def reset(self) -> None:
         """Back to the baseline: state, outbox, journal, faults and clock."""
-        self.app.reset()
+        self.app.world.reset()
 
     @property
     def controls(self) -> Controls:

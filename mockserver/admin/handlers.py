@@ -1,4 +1,4 @@
-"""operationId targets for openapi/admin.yaml: the control plane over one MockApp."""
+"""operationId targets for openapi/admin.yaml: the control plane, a client of one World."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import asyncio
 import dataclasses
 import enum
 import re
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -19,9 +19,7 @@ from mockserver.core.journal import MASK, SECRET_FIELDS, JournalEntry
 from mockserver.core.outbox import OutboxMessage
 
 if TYPE_CHECKING:
-    from starlette.types import Receive
-
-    from mockserver.app import MockApp
+    from mockserver.world import World
 
 MAX_WAIT_SECONDS = 60.0
 SECRET_ATTRIBUTES = SECRET_FIELDS | {"key", "token"}
@@ -43,15 +41,15 @@ def done() -> dict[str, bool]:
 
 
 class AdminHandlers:
-    def __init__(self, app: MockApp) -> None:
-        self.app = app
+    def __init__(self, world: World) -> None:
+        self.world = world
 
     # -- state ------------------------------------------------------------------------------------
     async def health(self) -> Any:
         return {"status": "ok", "version": __version__}
 
     async def reset(self) -> Any:
-        self.app.reset()
+        self.world.reset()
         return done()
 
     async def load_fixtures(self, body: Any, baseline: bool = True) -> Any:
@@ -62,24 +60,22 @@ class AdminHandlers:
                 if isinstance(body, bytes | str)
                 else FixtureDocument(source, body)
             )
-            self.app.load([document])
+            self.world.load([document], into_baseline=baseline)
         except FixtureError as exc:
             raise AdminError(400, *exc.lines) from None
-        if baseline:
-            self.app.baseline = self.app.backend.snapshot()
         return done()
 
     async def dump_state(self) -> Any:
-        tables = self.app.backend.store.snapshot()
+        tables = self.world.backend.store.snapshot()
         return {name: [_plain(record) for record in rows.values()] for name, rows in sorted(tables.items())}
 
     async def take_snapshot(self, name: str) -> Any:
-        self.app.snapshot(name)
+        self.world.snapshot(name)
         return done()
 
     async def restore_snapshot(self, name: str) -> Any:
         try:
-            self.app.restore(name)
+            self.world.restore(name)
         except KeyError:
             raise AdminError(404, f"There is no snapshot named {name!r}.") from None
         return done()
@@ -95,31 +91,33 @@ class AdminHandlers:
         message_id: str | None = None,
         tenant: str | None = None,
         wait: float | None = None,
-        receive: Receive | None = None,
+        disconnected: Callable[[], Awaitable[None]] | None = None,
     ) -> Any:
         after = _instant(since, "since")
 
         def matching() -> list[OutboxMessage]:
-            found = self.app.backend.outbox.find(provider=provider, to=to, sender=from_, contains=contains)
+            found = self.world.backend.outbox.find(provider=provider, to=to, sender=from_, contains=contains)
             return [
                 m
                 for m in found
                 if (after is None or m.sent_at >= after)
                 and (message_id is None or m.message_id == message_id)
-                and (tenant is None or self.app.tenant_of(m.extra.get("owner")) == tenant)
+                and (tenant is None or self.world.tenant_of(m.extra.get("owner")) == tenant)
             ]
 
         messages = matching()
         if not messages and wait:
-            messages = await self._wait_for(matching, min(wait, MAX_WAIT_SECONDS), receive)
+            messages = await self._wait_for(matching, min(wait, MAX_WAIT_SECONDS), disconnected)
         return {"messages": [self._outbox_json(m) for m in messages]}
 
-    async def _wait_for(self, matching: Callable[[], list], timeout: float, receive: Receive | None) -> list:
+    async def _wait_for(
+        self, matching: Callable[[], list], timeout: float, disconnected: Callable[[], Awaitable[None]] | None
+    ) -> list:
         """Long poll: woken by each delivery; gives up at the deadline or when the client leaves."""
         loop = asyncio.get_running_loop()
         delivered = asyncio.Event()
-        unsubscribe = self.app.backend.outbox.subscribe(lambda: loop.call_soon_threadsafe(delivered.set))
-        gone = asyncio.ensure_future(_client_gone(receive) if receive else asyncio.Event().wait())
+        unsubscribe = self.world.backend.outbox.subscribe(lambda: loop.call_soon_threadsafe(delivered.set))
+        gone = asyncio.ensure_future(disconnected() if disconnected else asyncio.Event().wait())
         deadline = loop.time() + timeout
         try:
             while True:
@@ -144,11 +142,11 @@ class AdminHandlers:
             "sentAt": isoformat(message.sent_at),
             "messageId": message.message_id,
             "contactId": message.extra.get("contactId"),
-            "tenant": self.app.tenant_of(message.extra.get("owner")),
+            "tenant": self.world.tenant_of(message.extra.get("owner")),
         }
 
     async def clear_outbox(self) -> Any:
-        self.app.backend.outbox.clear()
+        self.world.backend.outbox.clear()
         return done()
 
     # -- journal ----------------------------------------------------------------------------------
@@ -166,7 +164,7 @@ class AdminHandlers:
         after = _instant(since, "since")
         entries = [
             e
-            for e in self.app.journal.entries()
+            for e in self.world.journal.entries()
             if (provider is None or e.provider == provider)
             and (method is None or e.method == method.upper())
             and (path is None or path in e.path)
@@ -180,18 +178,18 @@ class AdminHandlers:
         }
 
     async def clear_journal(self) -> Any:
-        self.app.journal.clear()
+        self.world.journal.clear()
         return done()
 
     # -- faults -----------------------------------------------------------------------------------
     async def list_faults(self) -> Any:
-        return {"faults": [_fault_json(rule) for rule in self.app.faults.rules()]}
+        return {"faults": [_fault_json(rule) for rule in self.world.faults.rules()]}
 
     async def add_fault(self, body: dict[str, Any]) -> Any:
         if body.get("status") is None and not body.get("delayMs") and not body.get("drop"):
             raise AdminError(400, "A fault needs an action: status, delayMs or drop.")
         rule = FaultRule(
-            id=self.app.backend.ids.alphanumeric("fault", 8),
+            id=self.world.backend.ids.alphanumeric("fault", 8),
             provider=body.get("provider"),
             operation_id=body.get("operationId"),
             method=body.get("method"),
@@ -206,21 +204,21 @@ class AdminHandlers:
             probability=body.get("probability", 1.0),
             seed=body.get("seed"),
         )
-        return _fault_json(self.app.faults.add(rule)), 201
+        return _fault_json(self.world.faults.add(rule)), 201
 
     async def clear_faults(self) -> Any:
-        self.app.faults.clear()
+        self.world.faults.clear()
         return done()
 
     # -- clock ------------------------------------------------------------------------------------
     async def get_clock(self) -> Any:
-        clock = self.app.backend.clock
+        clock = self.world.backend.clock
         return {"now": isoformat(clock.now()), "frozen": clock.frozen}
 
     async def set_clock(self, body: dict[str, Any]) -> Any:
         if len(body) != 1:
             raise AdminError(400, "Give exactly one of freeze, advance or unfreeze.")
-        clock = self.app.backend.clock
+        clock = self.world.backend.clock
         try:
             if "freeze" in body:
                 clock.freeze(None if body["freeze"] == "now" else _instant(body["freeze"], "freeze"))
@@ -230,18 +228,12 @@ class AdminHandlers:
                 clock.unfreeze()
         except OverflowError:
             raise AdminError(409, "That would take the clock past the year 9999.") from None
-        self.app.clock_moved()
+        self.world.tick()
         return await self.get_clock()
 
     # -- tenants ----------------------------------------------------------------------------------
     async def create_tenant(self) -> Any:
-        return self.app.create_tenant(), 201
-
-
-async def _client_gone(receive: Any) -> None:
-    """Returns when the client disconnects (the request body was already read)."""
-    while (await receive())["type"] != "http.disconnect":
-        pass
+        return self.world.create_tenant(), 201
 
 
 def _instant(value: str | None, name: str) -> datetime | None:

@@ -27,7 +27,7 @@ from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.faults import Faults
 from mockserver.core.negotiation import choose_media_type
 from mockserver.core.plan import Plan, compile_plan
-from mockserver.core.render import Response, is_xml, json_response
+from mockserver.core.render import Response, is_xml, render
 from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.validation import InvalidInput, SchemaCheck
 
@@ -89,10 +89,10 @@ class Api:
     ) -> None:
         self.routes = routes
         self.on_served = on_served
+        """Told about every request once it was answered (the journal)."""
         self.transaction = transaction
         """When given, each request's checks and handler run as one unit of work, all or nothing;
         the handler must then finish without awaiting (nothing else may run inside the unit)."""
-        """Told about every request once it was answered (the journal)."""
         self.render_error = render_error
         self.max_body = max_body
         self.faults = faults
@@ -143,7 +143,7 @@ class Api:
         if self.faults and await self._inject_fault(scope, send, operation, headers, body):
             exchange.status = 200
             return None
-        kwargs: dict[str, Any] = {"media_type": exchange.media_type, "receive": receive}
+        kwargs: dict[str, Any] = {"disconnected": lambda: _until_disconnected(receive)}
         if self.transaction is None:
             result = await plan.handler(
                 **self._arguments(plan, kwargs, headers, path_params, scope, exchange)
@@ -152,7 +152,7 @@ class Api:
             with self.transaction():
                 call = plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, exchange))
                 result = _without_suspending(call, operation)
-        response = as_response(result)
+        response = as_response(result, exchange.media_type, operation)
         if self._response_checks is not None:
             self._check_response(operation, response)
         return response
@@ -173,7 +173,7 @@ class Api:
         kwargs.update(plan.parameters(path_params, query_string, headers))
         if plan.bodies:
             parsed = _parsed_body(plan, exchange.body, exchange.content_type, exchange.charset)
-            kwargs["body"] = kwargs["parsed_body"] = parsed
+            kwargs["body"] = parsed
         return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
@@ -253,14 +253,19 @@ def _without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) ->
     raise RuntimeError(f"{operation.operation_id} awaited inside its transaction")
 
 
-def as_response(result: Any) -> Response:
-    """A handler's answer: a Response, a (body, status) pair, or a body (JSON, 200)."""
+def as_response(result: Any, media_type: str | None = None, operation: Operation | None = None) -> Response:
+    """A handler's answer (a body, a (body, status) pair, or a ready Response) rendered in the
+    negotiated media type, as Connexion's response decorator serialises what a handler returns."""
     if isinstance(result, Response):
         return result
-    if isinstance(result, tuple):
-        body, status = result
-        return json_response(body, status)
-    return json_response(result, 200)
+    body, status = result if isinstance(result, tuple) else (result, 200)
+    return render(body, status, media_type, operation)
+
+
+async def _until_disconnected(receive: Receive) -> None:
+    """Returns when the client has gone (what a long poll waits for besides its answer)."""
+    while (await receive())["type"] != "http.disconnect":
+        pass
 
 
 async def send_response(send: Send, response: Response) -> None:

@@ -82,10 +82,10 @@ def read_document(path: str | Path) -> FixtureDocument:
 
 
 class FixtureSchema:
-    """The fixture format (fixtures/schema.json), compiled once."""
+    """The fixture format (composed from the providers' sections), compiled once."""
 
-    def __init__(self, schema_path: Path) -> None:
-        self._validator = compile_validator(json.loads(schema_path.read_text()), draft=7)
+    def __init__(self, schema: dict[str, Any]) -> None:
+        self._validator = compile_validator(schema, draft=7)
 
     def problems(self, document: FixtureDocument) -> list[str]:
         if self._validator.is_valid(document.data):

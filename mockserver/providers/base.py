@@ -1,26 +1,58 @@
-"""What the app needs to know to mount a provider."""
+"""What the fake needs to know to serve a provider: one `Provider` value per provider.
+
+A provider lives in a folder (or a package of its own) with its spec, its fixture section's JSON
+Schema, a pure model, handlers that return data, and its error envelope; it is registered in the
+`mockserver.providers` entry-point group (see `mockserver.registry` and docs/adding-a-provider.md).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from mockserver.core.backend import Backend
 from mockserver.core.errors import ApiError, DomainError
 from mockserver.core.render import Response
-from mockserver.core.routes import Operation, RouteTable
+from mockserver.core.routes import Operation
 from mockserver.core.store import Transaction
+
+
+@dataclass(frozen=True)
+class ContractOption:
+    """A credential `mockserver contract` asks for: `--<name>`, or the variable MOCKSERVER_<NAME>."""
+
+    name: str
+    help: str
+
+    @property
+    def env(self) -> str:
+        return "MOCKSERVER_" + self.name.upper().replace("-", "_")
+
+    @property
+    def key(self) -> str:
+        return self.name.replace("-", "_")
+
+
+def _no_tick(handlers: Any) -> None:
+    """A provider with nothing scheduled has nothing to do when the clock moves."""
 
 
 @dataclass(frozen=True)
 class Provider:
     name: str
     """Also the mount prefix: `/<name>`."""
-    spec_file: str
-    """File name in `openapi/`."""
-    build_handlers: Callable[[Backend, RouteTable], Any]
-    """Returns the object whose methods the spec's operationIds and security functions name."""
+    title: str
+    """What it fakes, for people: "2SMS Customer Portal"."""
+    spec: Path
+    """The OpenAPI 3.0 document the provider is served from."""
+    fixture_schema: Path
+    """JSON Schema (draft 7) of the provider's section in fixture documents."""
+    build_handlers: Callable[[Backend], Any]
+    """Returns the object whose methods the spec's operationIds and security functions name.
+    Handlers return data (a body, or a (body, status) pair); the engine renders it in the
+    negotiated media type."""
     load_fixtures: Callable[[Transaction, dict[str, Any], Backend], None]
     from_domain: Callable[[DomainError], ApiError]
     render_error: Callable[[ApiError, str | None, Operation | None], Response]
@@ -30,4 +62,11 @@ class Provider:
     create_tenant: Callable[[Transaction, Backend, str], tuple[dict[str, str], str]]
     """Fresh isolated credentials for tenant `id`: (credentials, owner key)."""
     owner_of: Callable[[Transaction, Mapping[str, str]], str | None]
-    """The owner key (`brand:...`, `account:...`) a request's credentials act for, if any."""
+    """The owner key a request's credentials (headers, lower-cased) act for, if any. Owner keys are
+    the provider's own strings (`brand:...`); tenants and the outbox's `owner` use them."""
+    contract_options: tuple[ContractOption, ...]
+    contract_auth: Callable[[str, Mapping[str, str | None]], dict[str, dict[str, str]]]
+    """(base URL, credentials by option key) -> Schemathesis `[auth.openapi.<scheme>]` entries;
+    raises SystemExit with a message when credentials are missing."""
+    tick: Callable[[Any], None] = _no_tick
+    """Called with the handlers when the fake clock moved (deliver what is due)."""

@@ -41,7 +41,7 @@ def test_reset_returns_to_the_baseline(server, admin, jfw):
     assert jfw.get(f"{SMS}/demoSmsSetting0001").status_code == 200
 
 
-def test_fixtures_load_yaml_and_json_and_become_the_baseline(admin, jfw):
+def test_fixtures_load_yaml_and_json_and_join_the_baseline(admin, jfw):
     yaml_doc = (
         b"jframework:\n  brands:\n    - url: y.example.com\n      authKeys: [{key: y-key, role: admin}]\n"
     )
@@ -56,6 +56,19 @@ def test_fixtures_load_yaml_and_json_and_become_the_baseline(admin, jfw):
     admin.post("/reset")
     for brand, key in (("y.example.com", "y-key"), ("j.example.com", "j-key")):
         assert jfw.get(SMS, headers={"Brand-URL": brand, "Auth-Key": key}).status_code == 200
+
+
+def test_fixtures_joining_the_baseline_do_not_keep_what_was_done_before_them(admin, jfw):
+    """The baseline gains the fixtures only: a reset still undoes a delete made before the load."""
+    assert jfw.delete(f"{SMS}/demoSmsSetting0001").status_code == 200
+    doc = {
+        "jframework": {"brands": [{"url": "b.example.com", "authKeys": [{"key": "b-key", "role": "admin"}]}]}
+    }
+    assert admin.post("/fixtures", json=doc).status_code == 200
+    assert jfw.get(f"{SMS}/demoSmsSetting0001").status_code == 404
+    admin.post("/reset")
+    assert jfw.get(f"{SMS}/demoSmsSetting0001").status_code == 200
+    assert jfw.get(SMS, headers={"Brand-URL": "b.example.com", "Auth-Key": "b-key"}).status_code == 200
 
 
 def test_fixtures_can_be_loaded_without_changing_the_baseline(admin, jfw):
@@ -186,8 +199,8 @@ def test_the_journal_stays_bounded():
     with MockServer(journal_limit=5) as small:
         for n in range(20):
             httpx.get(f"{small.jframework_url}{SMS}/id{n}", headers=ADMIN)
-        assert len(small.app.journal) == 5
-        assert [e.path.rsplit("/", 1)[-1] for e in small.app.journal.entries()] == [
+        assert len(small.app.world.journal) == 5
+        assert [e.path.rsplit("/", 1)[-1] for e in small.app.world.journal.entries()] == [
             f"id{n}" for n in range(19, 14, -1)
         ]
 

@@ -23,7 +23,7 @@ def _app_with_a_token():
     """The fake with a 2SMS bearer token in its baseline, so every reset keeps it valid."""
     app = create_app()
     token = app.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
-    app.baseline = app.backend.snapshot()
+    app.world.mark_baseline()
     return app, token
 
 
@@ -69,7 +69,7 @@ def produces(case) -> set[str]:
 
 @JFRAMEWORK.parametrize()
 def test_jframework(case):
-    APP.reset()
+    APP.world.reset()
     case.call_and_validate()
 
 
@@ -78,7 +78,7 @@ def test_jframework(case):
 def test_twosms(case, accept):
     if accept not in produces(case):
         pytest.skip(f"{case.operation.label} answers only {sorted(produces(case))}")
-    APP.reset()
+    APP.world.reset()
     case.call_and_validate(headers={"Accept": accept})
 
 
@@ -88,7 +88,7 @@ def test_twosms(case, accept):
 # is expressed in the spec, POST /fixtures is checked by tests/api/test_admin_api.py instead.
 @ADMIN.exclude(operation_id="load_fixtures").parametrize()
 def test_admin(case):
-    APP.reset()
+    APP.world.reset()
     if _valid_wait((case.query or {}).get("wait")):
         case.query["wait"] = 0.01  # valid stays valid, just brief: a long poll finds nothing here
     case.call_and_validate()
@@ -104,7 +104,7 @@ def _valid_wait(value: object) -> bool:
 def _stateful(schema):
     class Workflow(schema.as_state_machine()):
         def setup(self):
-            APP.reset()
+            APP.world.reset()
 
     Workflow.TestCase.settings = settings(
         max_examples=MAX_EXAMPLES * 2, stateful_step_count=5, deadline=None, derandomize=True

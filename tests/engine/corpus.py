@@ -20,7 +20,6 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from mockserver import resources
 from mockserver.core.fixtures import load_yaml
 
 from .harness import Request
@@ -85,7 +84,7 @@ def _from_curl(arguments: list[str]) -> Request:
 
 
 def schemathesis_requests(
-    spec_file: str,
+    spec_path: Path,
     mount: str,
     credentials: dict[str, str],
     known_ids: dict[str, str],
@@ -94,7 +93,7 @@ def schemathesis_requests(
     """For each operation: positive and negative cases with `credentials`, a quarter as many with
     whatever Schemathesis makes of the security schemes, and positive cases with the path and query
     parameters named in `known_ids` set to records that exist."""
-    spec = load_yaml(resources.data_path("openapi", spec_file).read_bytes())
+    spec = load_yaml(spec_path.read_bytes())
     schema = schemathesis.openapi.from_dict(spec)
     found: list[Request] = []
     for result in schema.get_all_operations():

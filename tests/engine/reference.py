@@ -103,7 +103,8 @@ class _Handlers(Resolver):
 
     def resolve_function_from_operation_id(self, operation_id: str) -> Any:
         method = getattr(self.handlers, operation_id)
-        produces = self.routes.operations[operation_id].produces
+        operation = self.routes.operations[operation_id]
+        produces = operation.produces
         wanted = set(inspect.signature(method).parameters)
 
         async def call(**kwargs: Any) -> ConnexionResponse:
@@ -113,14 +114,11 @@ class _Handlers(Resolver):
                 # Connexion validates `text/json` as JSON but hands the handler bytes (it decodes
                 # only application/json and application/*+json): the handler decodes it.
                 kwargs["body"] = json.loads(kwargs["body"])
-            if "parsed_body" in wanted and "body" in kwargs:
-                kwargs["parsed_body"] = kwargs["body"]
-            if produces:
-                kwargs["media_type"] = _negotiate(produces)
+            media_type = _negotiate(produces) if produces else None
             arguments = {k: v for k, v in kwargs.items() if k in wanted}
             with self.world.backend.store.transaction():
                 result = await method(**arguments)
-            response = as_response(result)
+            response = as_response(result, media_type, operation)
             return ConnexionResponse(
                 status_code=response.status,
                 body=response.body,
@@ -142,7 +140,7 @@ def _negotiate(produces: list[str]) -> str:
 
 def connexion_reference(world: MockApp, provider: Provider) -> AsyncApp:
     """`provider` mounted at `/<name>` by Connexion, over the handlers and state of `world`."""
-    routes = route_table(provider.spec_file, f"/{provider.name}")
+    routes = route_table(provider.spec, f"/{provider.name}")
     handlers = world.handlers[provider.name]
     app = AsyncApp(__name__)
     app.add_api(

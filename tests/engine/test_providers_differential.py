@@ -92,7 +92,7 @@ async def _replay(
     corpus: list[Request], fake: MockApp, reference_world: MockApp, provider: Provider
 ) -> Replay:
     reference = connexion_reference(reference_world, provider)
-    routes = route_table(provider.spec_file, f"/{provider.name}")
+    routes = route_table(provider.spec, f"/{provider.name}")
     replay = Replay(Counter(), Counter(), [])
     async with (
         httpx.AsyncClient(transport=httpx.ASGITransport(app=fake), base_url="http://corpus") as engine,
@@ -139,7 +139,7 @@ def test_the_engine_answers_a_provider_corpus_as_connexion_does(provider: Provid
         else {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
     )
     corpus = readme_requests(provider.name, token) + schemathesis_requests(
-        provider.spec_file, provider.name, credentials, KNOWN_IDS[provider.name], PER_OPERATION
+        provider.spec, provider.name, credentials, KNOWN_IDS[provider.name], PER_OPERATION
     )
     assert len(corpus) >= MINIMUM_CORPUS
 
@@ -149,7 +149,7 @@ def test_the_engine_answers_a_provider_corpus_as_connexion_does(provider: Provid
     assert not unexplained, "\n".join(map(str, unexplained[:10]))
     assert all(name in DIFFERENCES for name in RECOGNISED)
     # The corpus reaches past the checks: many successes compared, and rejections of each kind.
-    assert set(replay.successes) == set(route_table(provider.spec_file, "").operations), replay.successes
+    assert set(replay.successes) == set(route_table(provider.spec, "").operations), replay.successes
     assert replay.successes.total() >= len(corpus) // 20, replay.statuses
     assert {400, 401, 404} <= set(replay.statuses), replay.statuses
     print(

@@ -114,7 +114,7 @@ def test_loading_into_a_running_app_is_all_or_nothing(tmp_path):
         "jframework: {brands: [{url: x.example.com, authKeys: [{key: demo-admin-key, role: admin}]}]}",
     )
     with pytest.raises(FixtureError, match=r"already belongs to brand demo\.example\.com"):
-        app.load([read_document(good), read_document(broken)])
+        app.world.load([read_document(good), read_document(broken)])
     assert app.backend.store.snapshot() == before
 
 

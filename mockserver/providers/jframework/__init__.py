@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+from mockserver import resources
 from mockserver.core.backend import Backend
-from mockserver.core.routes import RouteTable
 from mockserver.core.store import Transaction
-from mockserver.providers.base import Provider
+from mockserver.providers.base import ContractOption, Provider
 from mockserver.providers.jframework import envelope, fixtures, model
 from mockserver.providers.jframework.handlers import JFrameworkHandlers
 from mockserver.providers.jframework.model import BRANDS, KEYS, JFramework
 
 
-def _handlers(backend: Backend, routes: RouteTable) -> JFrameworkHandlers:
+def _handlers(backend: Backend) -> JFrameworkHandlers:
     return JFrameworkHandlers(JFramework(backend.store, backend.clock, backend.ids, backend.outbox))
 
 
@@ -35,9 +36,24 @@ def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[d
     )
 
 
+CONTRACT_OPTIONS = (
+    ContractOption("brand-url", "JFramework Brand-URL"),
+    ContractOption("auth-key", "JFramework Auth-Key"),
+)
+
+
+def _contract_auth(base_url: str, credentials: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
+    brand_url, auth_key = credentials.get("brand_url"), credentials.get("auth_key")
+    if not (brand_url and auth_key):
+        raise SystemExit("jframework needs --brand-url and --auth-key (or MOCKSERVER_BRAND_URL/_AUTH_KEY)")
+    return {"BrandUrl": {"api_key": brand_url}, "AuthKey": {"api_key": auth_key}}
+
+
 PROVIDER = Provider(
     name="jframework",
-    spec_file="jframework.yaml",
+    title="JFramework App Integration SMS",
+    spec=resources.data_path("openapi", "jframework.yaml"),
+    fixture_schema=resources.data_path("fixtures", "jframework.schema.json"),
     build_handlers=_handlers,
     load_fixtures=_load,
     from_domain=envelope.from_domain,
@@ -45,4 +61,6 @@ PROVIDER = Provider(
     describe=_describe,
     create_tenant=_create_tenant,
     owner_of=model.owner_of,
+    contract_options=CONTRACT_OPTIONS,
+    contract_auth=_contract_auth,
 )

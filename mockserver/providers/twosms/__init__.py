@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
+import httpx
+
+from mockserver import resources
 from mockserver.core.backend import Backend
-from mockserver.core.routes import RouteTable
 from mockserver.core.store import Transaction
-from mockserver.providers.base import Provider
+from mockserver.providers.base import ContractOption, Provider
 from mockserver.providers.twosms import envelope, fixtures, model
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
 
 
-def _handlers(backend: Backend, routes: RouteTable) -> TwoSmsHandlers:
+def _handlers(backend: Backend) -> TwoSmsHandlers:
     model = TwoSms(backend.store, backend.clock, backend.ids, backend.outbox, lambda: backend.public_url)
-    return TwoSmsHandlers(model, routes)
+    return TwoSmsHandlers(model)
 
 
 def _load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
@@ -38,9 +41,38 @@ def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[d
     )
 
 
+CONTRACT_OPTIONS = (
+    ContractOption("token", "2SMS bearer token"),
+    ContractOption("client-id", "2SMS client id, to fetch a token"),
+    ContractOption("client-secret", "2SMS client secret"),
+)
+
+
+def _contract_auth(base_url: str, credentials: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
+    token = credentials.get("token") or _fetch_token(base_url, credentials)
+    return {"Bearer": {"bearer": token}}
+
+
+def _fetch_token(base_url: str, credentials: Mapping[str, str | None]) -> str:
+    client_id, secret = credentials.get("client_id"), credentials.get("client_secret")
+    if not (client_id and secret):
+        raise SystemExit(
+            "twosms needs --token, or --client-id and --client-secret (or MOCKSERVER_* variables)"
+        )
+    form = {"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret}
+    response = httpx.post(f"{base_url.rstrip('/')}/Token", data=form, timeout=30)
+    if response.status_code != 200:
+        raise SystemExit(
+            f"could not get a token from {base_url}/Token: {response.status_code} {response.text}"
+        )
+    return response.json()["access_token"]
+
+
 PROVIDER = Provider(
     name="twosms",
-    spec_file="twosms.yaml",
+    title="2SMS Customer Portal",
+    spec=resources.data_path("openapi", "twosms.yaml"),
+    fixture_schema=resources.data_path("fixtures", "twosms.schema.json"),
     build_handlers=_handlers,
     load_fixtures=_load,
     from_domain=envelope.from_domain,
@@ -48,4 +80,7 @@ PROVIDER = Provider(
     describe=_describe,
     create_tenant=_create_tenant,
     owner_of=model.owner_of,
+    contract_options=CONTRACT_OPTIONS,
+    contract_auth=_contract_auth,
+    tick=TwoSmsHandlers.tick,
 )

@@ -1,27 +1,21 @@
-"""operationId targets for openapi/twosms.yaml: validated request in, envelope out (JSON or XML)."""
+"""operationId targets for openapi/twosms.yaml: validated request in, envelope data out (the engine
+renders it as JSON or XML, whichever was negotiated)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from mockserver.core.clock import isoformat
-from mockserver.core.render import Response, render
-from mockserver.core.routes import RouteTable
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.model import Caller, MessageView, SmsTransaction, TwoSms
 from mockserver.providers.twosms.records import Reply
 
 
 class TwoSmsHandlers:
-    """Bound to one model and one route table, so several servers can live in one process."""
+    """Bound to one model, so several servers can live in one process."""
 
-    def __init__(self, model: TwoSms, routes: RouteTable) -> None:
+    def __init__(self, model: TwoSms) -> None:
         self.model = model
-        self.routes = routes
-
-    def _reply(self, operation_id: str, detail: Any, caller_id: str, media_type: str | None) -> Response:
-        body = envelope.success(detail, caller_id)
-        return render(body, 200, media_type, self.routes.operations[operation_id])
 
     def _caller(self, token_info: dict[str, Any]) -> Caller:
         return token_info["caller"]
@@ -39,36 +33,32 @@ class TwoSmsHandlers:
         token = self.model.issue_token(body["grant_type"], body["client_id"], body["client_secret"])
         return {"access_token": token.token, "token_type": "bearer", "expires_in": 28800}, 200
 
-    async def send_message(self, token_info: dict, parsed_body: dict, media_type: str | None = None) -> Any:
+    async def send_message(self, token_info: dict, body: dict) -> Any:
         caller = self._caller(token_info)
-        result = self.model.send(caller, parsed_body)
-        return self._reply("send_message", transaction_json(result), caller.client_id, media_type)
+        result = self.model.send(caller, body)
+        return envelope.success(transaction_json(result), caller.client_id)
 
-    async def update_message(
-        self, token_info: dict, message_id: str, parsed_body: dict, media_type: str | None = None
-    ) -> Any:
+    async def update_message(self, token_info: dict, message_id: str, body: dict) -> Any:
         caller = self._caller(token_info)
-        result = self.model.update(caller, message_id, parsed_body)
-        return self._reply("update_message", transaction_json(result), caller.client_id, media_type)
+        result = self.model.update(caller, message_id, body)
+        return envelope.success(transaction_json(result), caller.client_id)
 
-    async def view_message(self, message_id: str, contact_id: str, media_type: str | None = None) -> Any:
+    async def view_message(self, message_id: str, contact_id: str) -> Any:
         self.model.deliver_due()
         view = self.model.view(message_id, contact_id)
-        return self._reply("view_message", view_json(view), view.recipient.mobile, media_type)
+        return envelope.success(view_json(view), view.recipient.mobile)
 
-    async def post_reply(self, token_info: dict, parsed_body: dict, media_type: str | None = None) -> Any:
+    async def post_reply(self, token_info: dict, body: dict) -> Any:
         caller = self._caller(token_info)
-        message = self.model.reply(caller, parsed_body)
-        return self._reply("post_reply", {"MessageID": message.id}, caller.client_id, media_type)
+        message = self.model.reply(caller, body)
+        return envelope.success({"MessageID": message.id}, caller.client_id)
 
-    async def expire_messages(
-        self, token_info: dict, parsed_body: dict, media_type: str | None = None
-    ) -> Any:
+    async def expire_messages(self, token_info: dict, body: dict) -> Any:
         caller = self._caller(token_info)
-        count = self.model.expire(caller, parsed_body)
-        return self._reply("expire_messages", {"NoOfMessages": str(count)}, caller.client_id, media_type)
+        count = self.model.expire(caller, body)
+        return envelope.success({"NoOfMessages": str(count)}, caller.client_id)
 
-    async def get_account(self, token_info: dict, media_type: str | None = None) -> Any:
+    async def get_account(self, token_info: dict) -> Any:
         caller = self._caller(token_info)
         account = self.model.account(caller)
         detail = {
@@ -78,7 +68,7 @@ class TwoSmsHandlers:
             "OffPeakBalance": account.off_peak_credits,
             "TwoFactorEnabled": False,
         }
-        return self._reply("get_account", detail, caller.client_id, media_type)
+        return envelope.success(detail, caller.client_id)
 
 
 def transaction_json(result: SmsTransaction) -> dict[str, str]:

@@ -1,0 +1,155 @@
+"""The World: everything the fake knows, and the control actions over it.
+
+It owns the backend (store, clock, ids, outbox), the journal, the fault rules, the named snapshots,
+the tenants and the providers with their handlers. The control plane (`mockserver.admin`) is a client
+of the World; `mockserver.app` only assembles the ASGI app around it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from mockserver import resources
+from mockserver.core.backend import Backend, BackendSnapshot
+from mockserver.core.errors import DomainError
+from mockserver.core.faults import Faults
+from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
+from mockserver.core.journal import Journal
+from mockserver.providers.base import Provider
+from mockserver.registry import fixture_schema
+
+TENANTS = "admin.tenants"
+"""owner key (as a provider's `owner_of` names it) -> tenant id."""
+
+
+@dataclass(frozen=True, slots=True)
+class TenantOwner:
+    """Credentials' owner created for a tenant."""
+
+    owner: str
+    tenant: str
+
+
+class World:
+    """The providers' state and everything around it, for one running fake."""
+
+    def __init__(
+        self,
+        providers: Sequence[Provider],
+        fixtures: Sequence[str | Path] | None = None,
+        *,
+        seed: int = 0,
+        journal_limit: int = 10_000,
+    ) -> None:
+        self.backend = Backend(seed=seed)
+        self.providers = {p.name: p for p in providers}
+        self.handlers = {p.name: p.build_handlers(self.backend) for p in providers}
+        self.journal = Journal(journal_limit)
+        self.faults = Faults()
+        self.snapshots: dict[str, BackendSnapshot] = {}
+        self.fixture_schema = FixtureSchema(fixture_schema(providers))
+        paths = [resources.default_fixtures()] if fixtures is None else [fixture_path(f) for f in fixtures]
+        documents = [read_document(p) for p in paths]
+        self.fixture_schema.check(documents)
+        self._apply(documents)
+        self.baseline = self.backend.snapshot()
+
+    # -- fixtures and the baseline ----------------------------------------------------------------
+    def load(self, documents: Sequence[FixtureDocument], *, into_baseline: bool = False) -> None:
+        """Add fixture documents to the current state, all or nothing (FixtureError loads none).
+
+        With `into_baseline` they are added to the baseline as well, so a reset keeps them (and
+        undoes everything else done since the last reset); otherwise a reset undoes them too."""
+        self.fixture_schema.check(documents)
+        before = self.backend.snapshot()
+        self._apply(documents)
+        if not into_baseline:
+            return
+        after = self.backend.snapshot()
+        self.backend.restore(self.baseline)
+        try:
+            self._apply(documents)
+            self.baseline = self.backend.snapshot()
+        except FixtureError:
+            self.backend.restore(before)
+            raise
+        self.backend.restore(after)
+
+    def _apply(self, documents: Sequence[FixtureDocument]) -> None:
+        lines = []
+        with self.backend.store.transaction() as tx:
+            for document in documents:
+                for name, section in document.data.items():
+                    try:
+                        self.providers[name].load_fixtures(tx, section, self.backend)
+                    except DomainError as exc:
+                        lines.append(f"{document.source}: /{name}{exc.field or ''}: {exc.message}")
+            if lines:
+                raise FixtureError(lines)
+
+    def mark_baseline(self) -> None:
+        """The current state becomes what a reset goes back to."""
+        self.baseline = self.backend.snapshot()
+
+    def reset(self) -> None:
+        """Back to the baseline: state, outbox, journal, faults, clock."""
+        self.backend.restore(self.baseline)
+        self.backend.clock.reset()
+        self.journal.clear()
+        self.faults.clear()
+
+    # -- snapshots and the clock ------------------------------------------------------------------
+    def snapshot(self, name: str) -> None:
+        self.snapshots[name] = self.backend.snapshot()
+
+    def restore(self, name: str) -> None:
+        """Back to a named snapshot; KeyError if there is none by that name."""
+        self.backend.restore(self.snapshots[name])
+
+    def tick(self) -> None:
+        """The fake clock moved: let every provider react (queued messages go out)."""
+        for name, provider in self.providers.items():
+            provider.tick(self.handlers[name])
+
+    # -- tenants ----------------------------------------------------------------------------------
+    def create_tenant(self) -> dict[str, Any]:
+        """A tenant with fresh credentials in every provider, isolated from everyone else's."""
+        with self.backend.store.transaction() as tx:
+            tenant_id = self.backend.ids.alphanumeric("tenant", 10).lower()
+            credentials: dict[str, Any] = {"id": tenant_id}
+            owners = []
+            for name, provider in self.providers.items():
+                credentials[name], owner = provider.create_tenant(tx, self.backend, tenant_id)
+                owners.append(owner)
+            for owner in owners:
+                tx.put(TENANTS, owner, TenantOwner(owner, tenant_id))
+        return credentials
+
+    def tenant_of(self, owner: str | None) -> str | None:
+        """The tenant an owner key belongs to, if any."""
+        if owner is None:
+            return None
+        with self.backend.store.transaction() as tx:
+            link: TenantOwner | None = tx.get(TENANTS, owner)
+        return link.tenant if link is not None else None
+
+    def has_tenants(self) -> bool:
+        with self.backend.store.transaction() as tx:
+            return tx.count(TENANTS) > 0
+
+    def tenant_of_request(self, provider: str, headers: Mapping[str, str]) -> str | None:
+        """The tenant whose credentials a request to `provider` carries (headers lower-cased)."""
+        with self.backend.store.transaction() as tx:
+            return self.tenant_of(self.providers[provider].owner_of(tx, headers))
+
+    def describe(self) -> dict[str, list[str]]:
+        with self.backend.store.transaction() as tx:
+            return {name: p.describe(tx) for name, p in self.providers.items()}
+
+
+def fixture_path(value: str | Path) -> Path:
+    """`default` names the bundled demo world; anything else is a file path."""
+    return resources.default_fixtures() if str(value) == "default" else Path(value)
