@@ -138,7 +138,8 @@ class Api:
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
             body = exchange.body = await _read_body(receive, self.max_body)
-        # An unknown charset is a 415 before anything else.
+        # An unknown charset is a 415 before the fault rules, security and body checks (after
+        # routing, the size limit and negotiation).
         exchange.content_type, exchange.charset = _content_type(headers.get("content-type"))
         if self.faults and await self._inject_fault(scope, send, operation, headers, body):
             exchange.status = 200

@@ -1,4 +1,5 @@
-"""What the spec says about each route, read once at start-up: matching, methods, media types."""
+"""What the spec says about each route, read once at start-up: matching (404, 405 with Allow),
+methods, the media types an operation produces (negotiating them is `negotiation.py`'s job)."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ class Operation:
     operation_id: str
     method: str
     path: str
-    consumes: tuple[str, ...]
     produces: tuple[str, ...]
     responses: dict[str, dict[str, dict]] = field(default_factory=dict)
     """status -> media type -> schema (refs resolved)."""
@@ -108,7 +108,6 @@ def escape_pointer(part: str) -> str:
 
 
 def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) -> Operation:
-    consumes = tuple(op.get("requestBody", {}).get("content", {}))
     produces: list[str] = []
     responses: dict[str, dict[str, dict]] = {}
     for status, response in op.get("responses", {}).items():
@@ -127,7 +126,6 @@ def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) ->
         op["operationId"],
         method.upper(),
         path,
-        consumes,
         tuple(produces),
         responses,
         definition,

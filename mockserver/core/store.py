@@ -130,7 +130,3 @@ class Store:
         with self._lock:
             self._tables.clear()
             self._tables.update({name: dict(rows) for name, rows in snapshot.items()})
-
-    def clear(self) -> None:
-        with self._lock:
-            self._tables.clear()

@@ -243,10 +243,6 @@ def loads(data: bytes, schema: dict, **limits: Any) -> Any:
     return _decode(root, node)
 
 
-def decode_element(element: etree._Element, schema: dict) -> Any:
-    return _decode(element, _node(schema))
-
-
 def _decode(element: etree._Element, node: _Node) -> Any:
     if element.get(XSI_NIL) in ("true", "1"):
         return None
@@ -290,11 +286,6 @@ def _decode_object(element: etree._Element, node: _Node) -> dict[str, Any]:
 def _local_name(element: etree._Element) -> str:
     tag = element.tag
     return tag.rpartition("}")[2] if isinstance(tag, str) else etree.QName(element).localname
-
-
-def decode_text(text: str | None, schema: dict) -> Any:
-    """Type element text by the schema; what does not convert stays text for the validator."""
-    return _decode_text(text, _node(schema))
 
 
 def _decode_text(text: str | None, node: _Node) -> Any:
@@ -432,10 +423,6 @@ def _default_item(items: _Node) -> str:
     if items.kind == "string" and "[0-9a-fA-F]{8}" in items.schema.get("pattern", ""):
         return "guid"
     return {"integer": "int", "number": "decimal", "boolean": "boolean"}.get(items.kind or "", "string")
-
-
-def encode_text(value: Any, schema: dict) -> str:
-    return _encode_text(value, _node(schema))
 
 
 def _encode_text(value: Any, node: _Node) -> str:
