@@ -25,9 +25,12 @@ from mockserver.core.journal import MAX_BODY_CHARS, JournalEntry
 from mockserver.core.render import Response, json_response
 from mockserver.core.routes import RouteTable
 from mockserver.providers.base import Provider
+from mockserver.web.ui import WebUI
 from mockserver.world import World
 
 ADMIN = "__admin"
+WEB = ("", "_")
+"""First path segments of the web pages: `/` (landing) and `/_/...` (inbox, requests, ...)."""
 DOCS_PATHS = ("/ui", "/openapi.json")
 """Under each mount, served by Connexion's Swagger UI rather than by the API."""
 
@@ -44,6 +47,7 @@ class MockApp:
         self.admin_spec = admin_spec(world.providers.values())
         self.apis = self._build(validate_responses, max_body)
         self.docs = self._docs()
+        self.web = WebUI(world, admin_prefix=f"/{ADMIN}")
 
     # The World's parts, for code that holds the app (tests, the server).
     @property
@@ -65,10 +69,12 @@ class MockApp:
         path = scope["path"]
         name = path.split("/", 2)[1]
         api = self.apis.get(name)
-        if api is None or path[len(name) + 1 :].startswith(DOCS_PATHS):
-            await self.docs(scope, receive, send)
-        else:
+        if api is not None and not path[len(name) + 1 :].startswith(DOCS_PATHS):
             await api(scope, receive, send)
+        elif name in WEB:
+            await self.web(scope, receive, send)
+        else:
+            await self.docs(scope, receive, send)
 
     def _journal(self, provider: str) -> Observer:
         """Records each request a provider answered (secrets are masked when the entry is read)."""
@@ -92,6 +98,7 @@ class MockApp:
                     tenant=tenant,
                     raw_headers=headers,
                     raw_body=exchange.body[: MAX_BODY_CHARS * 4],
+                    **_answer_if_error(exchange),
                 )
             )
 
@@ -136,6 +143,14 @@ class MockApp:
                 swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),
             )
         return docs
+
+
+def _answer_if_error(exchange: Exchange) -> dict[str, Any]:
+    """An error's answer is kept (bounded) for the requests view; a success's is not (cost)."""
+    answer = exchange.answer
+    if answer is None or answer.status < 400:
+        return {}
+    return {"error_body": answer.body[: MAX_BODY_CHARS * 4], "response_type": answer.media_type}
 
 
 def admin_spec(providers: Iterable[Provider]) -> dict[str, Any]:

@@ -5,7 +5,6 @@ They speak HTTP, so they work the same against an in-process `MockServer` and a 
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -13,8 +12,7 @@ from typing import Any
 
 import httpx
 
-OTP = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
-LINK = re.compile(r"https?://[^\s<>\"']+")
+from mockserver.core.outbox import LINK, OTP
 
 
 @dataclass(frozen=True)

@@ -95,43 +95,53 @@ class AdminHandlers:
     ) -> Any:
         after = _instant(since, "since")
 
-        def matching() -> list[OutboxMessage]:
-            found = self.world.backend.outbox.find(provider=provider, to=to, sender=from_, contains=contains)
-            return [
-                m
-                for m in found
-                if (after is None or m.sent_at >= after)
+        def accepts(m: OutboxMessage) -> bool:
+            return (
+                (provider is None or m.provider == provider)
+                and (to is None or m.to == to)
+                and (from_ is None or m.sender == from_)
+                and (contains is None or contains in m.text)
+                and (after is None or m.sent_at >= after)
                 and (message_id is None or m.message_id == message_id)
                 and (tenant is None or self.world.tenant_of(m.extra.get("owner")) == tenant)
-            ]
+            )
 
-        messages = matching()
-        if not messages and wait:
-            messages = await self._wait_for(matching, min(wait, MAX_WAIT_SECONDS), disconnected)
+        if not wait:
+            return {"messages": [self._outbox_json(m) for m in self._matching(accepts)]}
+        messages = await self._wait_for(accepts, min(wait, MAX_WAIT_SECONDS), disconnected)
         return {"messages": [self._outbox_json(m) for m in messages]}
 
+    def _matching(self, accepts: Callable[[OutboxMessage], bool]) -> list[OutboxMessage]:
+        return [m for m in self.world.backend.outbox.messages() if accepts(m)]
+
     async def _wait_for(
-        self, matching: Callable[[], list], timeout: float, disconnected: Callable[[], Awaitable[None]] | None
-    ) -> list:
-        """Long poll: woken by each delivery; gives up at the deadline or when the client leaves."""
+        self,
+        accepts: Callable[[OutboxMessage], bool],
+        timeout: float,
+        disconnected: Callable[[], Awaitable[None]] | None,
+    ) -> list[OutboxMessage]:
+        """Long poll: what already matches, else the first matching deliveries; gives up at the
+        deadline or when the client leaves. Only deliveries its filter accepts wake it."""
         loop = asyncio.get_running_loop()
-        delivered = asyncio.Event()
-        unsubscribe = self.world.backend.outbox.subscribe(lambda: loop.call_soon_threadsafe(delivered.set))
-        gone = asyncio.ensure_future(disconnected() if disconnected else asyncio.Event().wait())
-        deadline = loop.time() + timeout
+        arrived: list[OutboxMessage] = []
+        woken = asyncio.Event()
+
+        def deliver(message: OutboxMessage) -> None:
+            loop.call_soon_threadsafe(lambda: (arrived.append(message), woken.set()))
+
+        unsubscribe = self.world.backend.outbox.subscribe(deliver, accepts)  # before the scan: none missed
         try:
-            while True:
-                delivered.clear()
-                found = matching()
-                remaining = deadline - loop.time()
-                if found or remaining <= 0 or gone.done():
-                    return found
-                woken = asyncio.ensure_future(delivered.wait())
-                await asyncio.wait({woken, gone}, timeout=remaining, return_when=asyncio.FIRST_COMPLETED)
-                woken.cancel()
+            found = self._matching(accepts)
+            if found:
+                return found
+            gone = asyncio.ensure_future(disconnected() if disconnected else asyncio.Event().wait())
+            waiting = asyncio.ensure_future(woken.wait())
+            await asyncio.wait({waiting, gone}, timeout=timeout, return_when=asyncio.FIRST_COMPLETED)
+            waiting.cancel()
+            gone.cancel()
+            return arrived
         finally:
             unsubscribe()
-            gone.cancel()
 
     def _outbox_json(self, message: OutboxMessage) -> dict[str, Any]:
         return {

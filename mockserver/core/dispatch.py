@@ -53,6 +53,8 @@ class Exchange:
     charset: str = "utf-8"
     status: int = 500
     """What was answered (200 for a connection dropped on purpose mid-answer)."""
+    answer: Response | None = None
+    """The response sent, once sent."""
 
 
 RenderError = Callable[[Exception, Exchange], Response]
@@ -119,7 +121,7 @@ class Api:
             response = self.render_error(exc, exchange)
         try:
             if response is not None:
-                exchange.status = response.status
+                exchange.status, exchange.answer = response.status, response
                 await send_response(send, response)
         finally:
             if self.on_served is not None:

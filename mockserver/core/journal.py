@@ -35,6 +35,11 @@ class JournalEntry:
     raw_headers: tuple[tuple[bytes, bytes], ...] = ()
     raw_body: bytes = b""
     """At most MAX_BODY_CHARS * 4 bytes of the body."""
+    error_body: bytes = b""
+    """What was answered, for an error (status >= 400) only: at most MAX_BODY_CHARS * 4 bytes."""
+    response_type: str = ""
+    seq: int = 0
+    """Numbers the entries of one journal, from 1; set when recorded."""
 
     @property
     def request_headers(self) -> dict[str, str]:
@@ -80,10 +85,17 @@ class Journal:
     def __init__(self, limit: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._recorded = 0
 
     def record(self, entry: JournalEntry) -> None:
         with self._lock:
+            self._recorded += 1
+            entry.seq = self._recorded
             self._entries.append(entry)
+
+    def find(self, seq: int) -> JournalEntry | None:
+        with self._lock:
+            return next((e for e in self._entries if e.seq == seq), None)
 
     def __len__(self) -> int:
         return len(self._entries)

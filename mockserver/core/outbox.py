@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 import threading
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+
+OTP = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
+"""A one-time code in an SMS: 4 to 8 digits standing alone."""
+LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -20,32 +25,47 @@ class OutboxMessage:
     extra: dict[str, str] = field(default_factory=dict)
 
 
+Listener = Callable[[OutboxMessage], None]
+Accepts = Callable[[OutboxMessage], bool]
+
+
 class Outbox:
     """A bounded, thread-safe record of delivered SMS, oldest first."""
 
     def __init__(self, limit: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._messages: deque[OutboxMessage] = deque(maxlen=limit)
-        self._listeners: list[Callable[[], None]] = []
+        self._listeners: dict[int, tuple[Accepts | None, Listener]] = {}
+        self._next_listener = 0
 
     def record(self, message: OutboxMessage) -> None:
         with self._lock:
             self._messages.append(message)
-            listeners = list(self._listeners)
-        for listener in listeners:
-            listener()
+            listeners = list(self._listeners.values())
+        # Each listener is told of the new message only if its filter accepts it: a delivery costs
+        # one filter call per listener, never a rescan of the outbox.
+        for accepts, listener in listeners:
+            if accepts is None or accepts(message):
+                listener(message)
 
-    def subscribe(self, listener: Callable[[], None]) -> Callable[[], None]:
-        """Call `listener` after every delivery (from any thread); returns the unsubscribe."""
+    def subscribe(self, listener: Listener, accepts: Accepts | None = None) -> Callable[[], None]:
+        """Call `listener(message)` after each delivery `accepts` (from any thread); returns the
+        unsubscribe."""
         with self._lock:
-            self._listeners.append(listener)
+            key = self._next_listener
+            self._next_listener += 1
+            self._listeners[key] = (accepts, listener)
 
         def unsubscribe() -> None:
             with self._lock:
-                if listener in self._listeners:
-                    self._listeners.remove(listener)
+                self._listeners.pop(key, None)
 
         return unsubscribe
+
+    def listening(self) -> int:
+        """How many subscriptions are open (long polls, live pages)."""
+        with self._lock:
+            return len(self._listeners)
 
     def messages(self) -> list[OutboxMessage]:
         with self._lock:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +34,15 @@ class ContractOption:
     @property
     def key(self) -> str:
         return self.name.replace("-", "_")
+
+
+@dataclass(frozen=True)
+class StateTable:
+    """One table of the web state view: what a provider holds, for people to read."""
+
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[str, ...]]
 
 
 def _no_tick(handlers: Any) -> None:
@@ -70,3 +80,8 @@ class Provider:
     raises SystemExit with a message when credentials are missing."""
     tick: Callable[[Any], None] = _no_tick
     """Called with the handlers when the fake clock moved (deliver what is due)."""
+    state_view: Callable[[Transaction, datetime], list[StateTable]] | None = None
+    """(transaction, now on the fake clock) -> tables for the web state view (`/_/state`)."""
+    pages: Callable[[Any], list[Any]] | None = None
+    """handlers -> Starlette routes mounted at `/_/<name>/`: web pages of the provider's own, such
+    as the page an SMS link opens (`mockserver.web.templating.Pages` renders them in the house style)."""

@@ -153,6 +153,6 @@ def test_queued_messages_go_out_when_the_clock_gets_there(sms: TwoSms, backend: 
     backend.clock.advance(timedelta(minutes=30))
     assert sms.deliver_due() == 1
     [sent] = backend.outbox.messages()
-    assert sent.text.startswith("2SMS sent you a secure message: http://fake/twosms/api/v1/sms/messages/")
+    assert sent.text.startswith("2SMS sent you a secure message: http://fake/_/twosms/read/")
     assert result.message.id in sent.text and sent.extra["contactId"] in sent.text
     assert sms.deliver_due() == 0

@@ -9,7 +9,7 @@ from mockserver import resources
 from mockserver.core.backend import Backend
 from mockserver.core.store import Transaction
 from mockserver.providers.base import ContractOption, Provider
-from mockserver.providers.jframework import envelope, fixtures, model
+from mockserver.providers.jframework import envelope, fixtures, model, state_view
 from mockserver.providers.jframework.handlers import JFrameworkHandlers
 from mockserver.providers.jframework.model import BRANDS, KEYS, JFramework
 
@@ -63,4 +63,5 @@ PROVIDER = Provider(
     owner_of=model.owner_of,
     contract_options=CONTRACT_OPTIONS,
     contract_auth=_contract_auth,
+    state_view=state_view.tables,
 )

@@ -11,7 +11,7 @@ from mockserver import resources
 from mockserver.core.backend import Backend
 from mockserver.core.store import Transaction
 from mockserver.providers.base import ContractOption, Provider
-from mockserver.providers.twosms import envelope, fixtures, model
+from mockserver.providers.twosms import envelope, fixtures, model, pages, state_view
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
@@ -83,4 +83,6 @@ PROVIDER = Provider(
     contract_options=CONTRACT_OPTIONS,
     contract_auth=_contract_auth,
     tick=TwoSmsHandlers.tick,
+    state_view=state_view.tables,
+    pages=pages.routes,
 )

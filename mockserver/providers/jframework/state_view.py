@@ -1,0 +1,32 @@
+"""What the web state view shows of JFramework: each brand's SMS settings, the default marked."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mockserver.core.store import Transaction
+from mockserver.providers.base import StateTable
+from mockserver.providers.jframework.model import BRANDS, SETTINGS, SmsSetting
+
+
+def tables(tx: Transaction, now: datetime) -> list[StateTable]:
+    settings: list[SmsSetting] = tx.rows(SETTINGS)
+    return [
+        StateTable(
+            f"SMS settings of {brand.host}",
+            ("id", "name", "provider", "phone number", "status", "default"),
+            [
+                (
+                    s.id,
+                    s.name,
+                    s.app_integration_id,
+                    s.phone_number,
+                    s.status,
+                    "default" if s.is_default else "",
+                )
+                for s in settings
+                if s.brand == brand.host
+            ],
+        )
+        for brand in tx.rows(BRANDS)
+    ]

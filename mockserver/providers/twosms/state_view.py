@@ -1,0 +1,44 @@
+"""What the web state view shows of 2SMS: accounts with credits, messages with recipients and reads."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from mockserver.core.clock import isoformat
+from mockserver.core.store import Transaction
+from mockserver.providers.base import StateTable
+from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES, Message
+
+SHOWN_MESSAGES = 200
+
+
+def tables(tx: Transaction, now: datetime) -> list[StateTable]:
+    accounts = StateTable(
+        "Accounts",
+        ("account", "id", "credits", "off-peak credits"),
+        [(a.name, a.id, str(a.credits), str(a.off_peak_credits)) for a in tx.rows(ACCOUNTS)],
+    )
+    messages: list[Message] = tx.rows(MESSAGES)[-SHOWN_MESSAGES:]
+    return [
+        accounts,
+        StateTable(
+            f"Messages (the newest {SHOWN_MESSAGES})" if len(messages) == SHOWN_MESSAGES else "Messages",
+            ("id", "from", "content", "recipients (reads)", "reads allowed", "expiry", "state"),
+            [_message_row(m, now) for m in reversed(messages)],
+        ),
+    ]
+
+
+def _message_row(message: Message, now: datetime) -> tuple[str, ...]:
+    recipients = ", ".join(f"{r.mobile} ({r.reads})" for r in message.recipients)
+    content = message.content if len(message.content) <= 80 else message.content[:77] + "..."
+    state = "expired" if message.expired(now) else ("queued" if message.sent_at is None else "sent")
+    return (
+        message.id,
+        message.sender,
+        "(deleted)" if message.wiped else content,
+        recipients or "-",
+        "unlimited" if message.reads_allowed is None else str(message.reads_allowed),
+        isoformat(message.expiry) if message.expiry else "-",
+        state,
+    )

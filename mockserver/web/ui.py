@@ -1,0 +1,206 @@
+"""The web pages over one World: landing (`/`), inbox (live), requests, state and controls (`/_/...`).
+
+Pages read the World directly; the controls page changes it only through the admin API, from the
+browser, the way any client does. Live updates are server-sent events fed by outbox subscriptions
+whose filter is checked per delivery (no rescan of the outbox).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from collections.abc import AsyncIterator, Callable
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response, StreamingResponse
+from starlette.routing import BaseRoute, Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from mockserver.core.clock import isoformat
+from mockserver.core.journal import JournalEntry
+from mockserver.core.outbox import OutboxMessage
+from mockserver.web.templating import Pages
+from mockserver.world import World
+
+STATIC = Path(__file__).resolve().parent / "static"
+PAGE_SIZE = 50
+KEEPALIVE_SECONDS = 15.0
+
+
+class WebUI:
+    def __init__(self, world: World, admin_prefix: str = "/__admin") -> None:
+        self.world = world
+        self.admin = admin_prefix
+        self.pages = Pages()
+        routes: list[BaseRoute] = [
+            Route("/", self.landing),
+            Route("/_/inbox", self.inbox),
+            Route("/_/inbox/live", self.live),
+            Route("/_/conversation", self.conversation),
+            Route("/_/requests", self.requests),
+            Route("/_/requests/{seq:int}", self.request_detail),
+            Route("/_/state", self.state),
+            Route("/_/controls", self.controls),
+            Mount("/_/static", StaticFiles(directory=STATIC), name="static"),
+        ]
+        for name, provider in world.providers.items():
+            if provider.pages is not None:
+                routes.append(Mount(f"/_/{name}", routes=provider.pages(world.handlers[name])))
+        self.app = Starlette(routes=routes)
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        await self.app(scope, receive, send)
+
+    def _render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
+        context.setdefault("now", self.world.backend.clock.now())
+        context.setdefault("clock_frozen", self.world.backend.clock.frozen)
+        return self.pages.render(request, name, status, admin=self.admin, **context)
+
+    # -- landing ----------------------------------------------------------------------------------
+    async def landing(self, request: Request) -> Response:
+        base = str(request.base_url).rstrip("/")
+        providers = [
+            {"name": name, "title": p.title, "url": f"{base}/{name}", "lines": lines}
+            for (name, p), lines in zip(
+                self.world.providers.items(), self.world.describe().values(), strict=True
+            )
+        ]
+        counts = {"messages": len(self.world.backend.outbox.messages()), "requests": len(self.world.journal)}
+        return self._render(request, "landing.html", providers=providers, base=base, counts=counts)
+
+    # -- inbox ------------------------------------------------------------------------------------
+    def _accepts(self, query: Any) -> Callable[[OutboxMessage], bool]:
+        provider, number, text = query.get("provider"), query.get("number"), query.get("text")
+
+        def accepts(m: OutboxMessage) -> bool:
+            return (
+                (not provider or m.provider == provider)
+                and (not number or number in (m.to, m.sender))
+                and (not text or text.lower() in m.text.lower())
+            )
+
+        return accepts
+
+    def _view(self, message: OutboxMessage) -> dict[str, Any]:
+        record = {k: (isoformat(v) if k == "sent_at" else v) for k, v in asdict(message).items()}
+        return {
+            "message": message,
+            "tenant": self.world.tenant_of(message.extra.get("owner")),
+            "raw": json.dumps(record, indent=2, ensure_ascii=False),
+        }
+
+    async def inbox(self, request: Request) -> Response:
+        accepts = self._accepts(request.query_params)
+        matching = [m for m in reversed(self.world.backend.outbox.messages()) if accepts(m)]
+        page = _page(request)
+        shown = matching[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        return self._render(
+            request,
+            "inbox.html",
+            messages=[self._view(m) for m in shown],
+            total=len(matching),
+            page=page,
+            pages=max(1, -(-len(matching) // PAGE_SIZE)),
+            filters={k: request.query_params.get(k, "") for k in ("provider", "number", "text")},
+            providers=list(self.world.providers),
+            live_query=str(request.query_params),
+        )
+
+    async def live(self, request: Request) -> Response:
+        """Server-sent events: each new SMS the filters accept, as the inbox's HTML for it."""
+        accepts = self._accepts(request.query_params)
+        loop = asyncio.get_running_loop()
+        arrived: asyncio.Queue[OutboxMessage] = asyncio.Queue()
+        unsubscribe = self.world.backend.outbox.subscribe(
+            lambda m: loop.call_soon_threadsafe(arrived.put_nowait, m), accepts
+        )
+        template = self.pages.env.get_template("_sms.html")
+
+        async def events() -> AsyncIterator[str]:
+            try:
+                yield ": connected\n\n"
+                while True:
+                    try:
+                        message = await asyncio.wait_for(arrived.get(), KEEPALIVE_SECONDS)
+                    except TimeoutError:
+                        yield ": keep-alive\n\n"  # lets the server notice a client that left
+                        continue
+                    html = template.render(**self._view(message))
+                    yield "event: sms\n" + "".join(f"data: {line}\n" for line in html.split("\n")) + "\n"
+            finally:
+                unsubscribe()
+
+        return StreamingResponse(
+            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+        )
+
+    async def conversation(self, request: Request) -> Response:
+        number = request.query_params.get("number", "")
+        messages = [m for m in self.world.backend.outbox.messages() if number and number in (m.to, m.sender)]
+        return self._render(request, "conversation.html", number=number, messages=messages[-PAGE_SIZE * 4 :])
+
+    # -- requests ---------------------------------------------------------------------------------
+    async def requests(self, request: Request) -> Response:
+        provider = request.query_params.get("provider") or None
+        status = request.query_params.get("status", "")
+        entries = [
+            e
+            for e in self.world.journal.entries()
+            if (provider is None or e.provider == provider)
+            and (not status.isdigit() or e.status == int(status))
+        ]
+        page = _page(request)
+        return self._render(
+            request,
+            "requests.html",
+            entries=entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
+            total=len(entries),
+            page=page,
+            pages=max(1, -(-len(entries) // PAGE_SIZE)),
+            filters={"provider": provider or "", "status": status},
+            providers=list(self.world.providers),
+        )
+
+    async def request_detail(self, request: Request) -> Response:
+        entry: JournalEntry | None = self.world.journal.find(request.path_params["seq"])
+        if entry is None:
+            return self._render(
+                request, "missing.html", 404, what="That request is no longer in the journal."
+            )
+        content_type = entry.request_headers.get("content-type", "").lower()
+        return self._render(
+            request,
+            "request.html",
+            entry=entry,
+            content_type=content_type,
+            error=entry.error_body.decode("utf-8", errors="replace") if entry.error_body else None,
+        )
+
+    # -- state and controls -----------------------------------------------------------------------
+    async def state(self, request: Request) -> Response:
+        sections, now = [], self.world.backend.clock.now()
+        with self.world.backend.store.transaction() as tx:
+            for name, provider in self.world.providers.items():
+                if provider.state_view is not None:
+                    sections.append(
+                        {"name": name, "title": provider.title, "tables": provider.state_view(tx, now)}
+                    )
+        return self._render(request, "state.html", sections=sections)
+
+    async def controls(self, request: Request) -> Response:
+        return self._render(
+            request,
+            "controls.html",
+            faults=self.world.faults.rules(),
+            snapshots=sorted(self.world.snapshots),
+            providers=list(self.world.providers),
+        )
+
+
+def _page(request: Request) -> int:
+    value = request.query_params.get("page", "0")
+    return int(value) if value.isdigit() and len(value) < 7 else 0
