@@ -1,21 +1,33 @@
-# `make serve` and `make test` work from nothing: each creates .venv and installs what it needs.
+# `make serve` and `make test` work from nothing: each creates .venv and installs what it needs
+# (`make serve` only what serving needs; `make test` adds the test tools).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+HASH   := $(shell cksum pyproject.toml | cut -d' ' -f1)
+SERVE_STAMP := $(VENV)/.installed-serve-$(HASH)
+STAMP  := $(VENV)/.installed-test-$(HASH)
 ARGS   ?=
 
-.PHONY: install serve test contract bench bench-peers bench-compare lint format clean
+.PHONY: install install-serve serve test contract bench bench-peers bench-compare screenshots lint format clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
-	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
-	rm -f $(VENV)/.installed-* && touch $@
+install-serve: $(SERVE_STAMP)
 
-serve: install
+$(VENV)/bin/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(SERVE_STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e .
+	rm -f $(VENV)/.installed-serve-* && touch $@
+
+# The test tools on top of the package: a test install also counts as a serve install.
+$(STAMP): pyproject.toml | $(VENV)/bin/python
+	$(BIN)/python -m pip install --quiet -e '.[test]'
+	rm -f $(VENV)/.installed-* && touch $@ $(SERVE_STAMP)
+
+serve: install-serve
 	$(BIN)/mockserver serve $(ARGS)
 
 test: install lint
@@ -38,6 +50,10 @@ bench-peers: install
 # `make bench-compare REV=v0.1.0`. Prints a table of req/s and ratios.
 bench-compare: install
 	$(BIN)/python -m bench.compare $${REV:-HEAD~1} $(ARGS)
+
+# Pictures of the web pages from a seeded run (needs Debian's chromium): docs/*.png.
+screenshots: install
+	$(BIN)/python docs/screenshots.py
 
 lint: install
 	$(BIN)/ruff check .

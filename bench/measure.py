@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 
 from bench import rejections, report, scale, servers, wrk
+from bench import waiters as waiters_bench
 from bench.report import Series
 from bench.servers import Probe, Server
 from bench.workloads import (
@@ -56,6 +57,8 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += resets(settings, scratch)
     log("rejected bodies")
     lines += rejected_bodies(settings)
+    log("sends with waiters")
+    lines += sends_with_waiters(settings, scratch)
     return lines
 
 
@@ -242,6 +245,34 @@ def rejected_bodies(settings: Settings) -> list[str]:
         "while another client sends the slowest rejected body above non-stop.",
     ]
     return lines
+
+
+def sends_with_waiters(settings: Settings, scratch: Path) -> list[str]:
+    """A 2SMS send with 200 clients waiting on the outbox (long polls, live pages) vs none."""
+    messages, waiters, sends = (10_000, 200, 200) if settings.rounds > 1 else (500, 20, 20)
+    bench_world = str(scale.write_world(scratch, 0))
+    with running(lambda: start_fake(["default", bench_world])) as (fake,):
+        cost = waiters_bench.send_cost(
+            fake, _token(fake, scale.BENCH_CLIENT), messages=messages, waiters=waiters, sends=sends
+        )
+    ratio = cost.waited_ms / cost.alone_ms
+    return [
+        "",
+        "## A send while clients wait on the outbox",
+        "",
+        f"Median of {sends} 2SMS sends (one recipient each) over an outbox of {cost.outbox:,} SMS, "
+        f"first with nobody waiting, then with {cost.waiters} waiters open (half "
+        "`/__admin/outbox?wait=` long polls, half live inbox pages), none of whose filters match.",
+        "",
+        "| waiting clients | send p50 ms | ratio | goal |",
+        "|---|---|---|---|",
+        f"| 0 | {cost.alone_ms:.2f} | 1.00x | |",
+        f"| {cost.waiters} | {cost.waited_ms:.2f} | {ratio:.2f}x | <= 2x: {_met(ratio <= 2)} |",
+    ]
+
+
+def _met(met: bool) -> str:
+    return "met" if met else "**not met**"
 
 
 def _pairs(started: list[Server], workloads: list[Workload]) -> Iterator[tuple[Server, Workload]]:

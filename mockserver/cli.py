@@ -44,6 +44,10 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     serve.add_argument("--seed", type=int, default=0, help="seed of generated ids (default 0)")
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument(
+        "--ssl-certfile", metavar="PEM", help="serve HTTPS with this certificate (and --ssl-keyfile)"
+    )
+    serve.add_argument("--ssl-keyfile", metavar="PEM", help="the certificate's private key")
+    serve.add_argument(
         "--journal-limit",
         type=int,
         default=10_000,
@@ -162,14 +166,19 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     except OSError as exc:
         print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
         return 2
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("HTTPS needs both --ssl-certfile and --ssl-keyfile", file=sys.stderr)
+        return 2
     port = sock.getsockname()[1]
     host = f"[{args.host}]" if ":" in args.host else args.host
-    app.backend.public_url = f"http://{host}:{port}"
+    scheme = "https" if args.ssl_certfile else "http"
+    app.backend.public_url = f"{scheme}://{host}:{port}"
     print(_banner(app, app.backend.public_url), flush=True)
 
     import uvicorn
 
-    server = uvicorn.Server(uvicorn_config(app, access_log=args.access_log, log_level="info"))
+    tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
+    server = uvicorn.Server(uvicorn_config(app, access_log=args.access_log, log_level="info", **tls))
     # What start-up built (specs, compiled plans, fixtures) lives as long as the process: keep it out
     # of the cyclic collector's way, which otherwise rescans it on every full collection (~10% of
     # the CPU a request costs, measured under load).

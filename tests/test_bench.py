@@ -98,3 +98,15 @@ def test_every_rejected_body_is_near_the_limit_and_refused_without_changing_stat
         "application/xml" if "XML" in rejection.name else "application/json"
     )
     assert httpx.get(f"{server.url}/__admin/state").json() == before
+
+
+def test_the_waiter_workload_opens_its_waiters_and_closes_them_all(tmp_path):
+    from bench import waiters
+    from bench.servers import Server
+
+    with MockServer(["default", scale.write_world(tmp_path, 0)]) as live:
+        fake = Server("fake", None, live.port, 0.0)  # type: ignore[arg-type]
+        cost = waiters.send_cost(fake, _token(live, scale.BENCH_CLIENT), messages=150, waiters=10, sends=5)
+        assert (cost.outbox, cost.waiters) == (150, 10) and cost.alone_ms > 0 and cost.waited_ms > 0
+        assert len(live.outbox.messages(contains="measured")) == 10  # both rounds of sends were delivered
+        assert httpx.get(f"{live.url}/__admin/health").json()["listening"] == 0

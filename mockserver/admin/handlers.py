@@ -46,7 +46,7 @@ class AdminHandlers:
 
     # -- state ------------------------------------------------------------------------------------
     async def health(self) -> Any:
-        return {"status": "ok", "version": __version__}
+        return {"status": "ok", "version": __version__, "listening": self.world.backend.outbox.listening()}
 
     async def reset(self) -> Any:
         self.world.reset()

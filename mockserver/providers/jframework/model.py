@@ -1,6 +1,6 @@
 """JFramework App Integration SMS: brands, auth keys, the provider catalogue and SMS settings.
 
-Pure state and rules (decisions J2-J18 in the README); nothing here knows about HTTP.
+Pure state and rules (decisions J2-J18 in docs/decisions.md); nothing here knows about HTTP.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """2SMS Customer Portal: tokens, accounts and credits, contacts and groups, secure messages.
 
-Pure state and rules (decisions T2-T14 in the README); nothing here reads or writes HTTP, with one
+Pure state and rules (decisions T2-T14 in docs/decisions.md); nothing here reads or writes HTTP, with one
 exception: an advanced SMS carries the recipient's link, so the model is given the fake's public
 URL and builds that link (as the real service's SMS do). Every
 operation runs in one store transaction; SMS are put in the outbox only once it has committed.
