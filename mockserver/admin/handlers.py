@@ -220,6 +220,11 @@ class AdminHandlers:
         self.world.faults.clear()
         return done()
 
+    async def remove_fault(self, fault_id: str) -> Any:
+        if not self.world.faults.remove(fault_id):
+            raise AdminError(404, f"There is no fault rule {fault_id!r}.")
+        return done()
+
     # -- clock ------------------------------------------------------------------------------------
     async def get_clock(self) -> Any:
         clock = self.world.backend.clock

@@ -74,6 +74,15 @@ class Faults:
         with self._lock:
             return list(self._rules)
 
+    def remove(self, rule_id: str) -> bool:
+        """Drop one rule; False if there is none with that id."""
+        with self._lock:
+            kept = [r for r in self._rules if r.id != rule_id]
+            removed = len(kept) != len(self._rules)
+            self._rules[:] = kept
+            self._random.pop(rule_id, None)
+            return removed
+
     def clear(self) -> None:
         with self._lock:
             self._rules.clear()

@@ -333,3 +333,12 @@ def test_a_tenant_is_isolated_in_both_providers(server, admin):
         "/twosms/api/v1/admin/accounts",
         "/twosms/api/v2/sms/messages",
     }
+
+
+def test_one_fault_rule_is_removed_by_its_id_and_an_unknown_id_is_a_404(admin):
+    first = admin.post("/faults", json={"provider": "twosms", "status": 503}).json()
+    second = admin.post("/faults", json={"provider": "jframework", "status": 429}).json()
+    assert admin.delete(f"/faults/{first['id']}").json() == {"ok": True}
+    assert [f["id"] for f in admin.get("/faults").json()["faults"]] == [second["id"]]
+    missing = admin.delete(f"/faults/{first['id']}")
+    assert missing.status_code == 404 and "no fault rule" in missing.json()["errors"][0]

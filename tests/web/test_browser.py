@@ -180,7 +180,13 @@ def test_faults_are_added_and_removed_from_the_controls_and_refusals_are_shown_i
         page.click("#fault-form button")
     expect(page.locator("text=→ 503")).to_be_visible()
     assert httpx.get(f"{server.twosms_url}/api/v1/admin/accounts").status_code == 503
+    server.faults.add(provider="jframework", status=429)
+    page.reload()
+    with page.expect_navigation():
+        page.locator(".fault", has_text="→ 503").locator("text=Remove").click()
+    expect(page.locator("text=→ 503")).to_have_count(0)
+    expect(page.locator("text=→ 429")).to_be_visible()
     with page.expect_navigation():
         page.click("text=Remove all")
-    expect(page.locator("text=→ 503")).to_have_count(0)
+    expect(page.locator(".fault")).to_have_count(0)
     assert server.faults.list() == []

@@ -84,3 +84,16 @@ def test_pages_never_answer_with_a_traceback(app):
     for path in ("/_/inbox?page=99999999999", "/_/requests?status=abc", "/_/conversation", "/_/nope"):
         answer = get(app, path)
         assert answer.status_code in (200, 404) and "Traceback" not in answer.text
+
+
+def test_a_full_outbox_is_shown_fifty_at_a_time(app):
+    from datetime import UTC, datetime
+
+    now = datetime.now(UTC)
+    for i in range(10_000):
+        app.backend.outbox.record(OutboxMessage("twosms", "Demo", f"+1555{i:07d}", f"code {100000 + i}", now))
+    first = get(app, "/_/inbox").text
+    assert first.count('class="card sms"') == 50 and "page 1 of 200" in first
+    assert "+15550009999" in first and "+15550009949" not in first  # newest first
+    last = get(app, "/_/inbox?page=199").text
+    assert "+15550000000" in last and last.count('class="card sms"') == 50
