@@ -18,6 +18,7 @@ with warnings.catch_warnings():
     from connexion.middleware import ConnexionMiddleware
     from connexion.middleware.swagger_ui import SwaggerUIMiddleware
     from connexion.options import SwaggerUIOptions
+from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from mockserver import registry, resources
@@ -79,7 +80,16 @@ class MockApp:
         elif name in WEB:
             await self.web(scope, receive, send)
         else:
+            await self._docs_or_404(scope, receive, send)
+
+    async def _docs_or_404(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """Swagger UI's assets; an unknown one is a quiet 404 (its static files raise one)."""
+        try:
             await self.docs(scope, receive, send)
+        except HTTPException as exc:
+            await send_response(
+                send, _plain_error(ApiError(exc.status_code, problems=[Problem(str(exc.detail))]))
+            )
 
     def _journal(self, provider: str) -> Observer:
         """Records each request a provider answered (secrets are masked when the entry is read)."""
@@ -239,6 +249,7 @@ def create_app(
     providers: Sequence[Provider] | None = None,
     seed: int = 0,
     journal_limit: int = 10_000,
+    deterministic_secrets: bool = False,
     **options: Any,
 ) -> MockApp:
     """Build the fake on `fixtures` (default: the bundled demo world) with the registered providers
@@ -248,5 +259,6 @@ def create_app(
         fixtures,
         seed=seed,
         journal_limit=journal_limit,
+        deterministic_secrets=deterministic_secrets,
     )
     return MockApp(world, **options)

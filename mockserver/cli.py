@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import gc
 import json
 import os
@@ -26,7 +27,7 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the fake until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument(
         "--fixtures",
         action="append",
@@ -42,6 +43,12 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         help="serve this provider too, besides the registered ones (repeatable)",
     )
     serve.add_argument("--seed", type=int, default=0, help="seed of generated ids (default 0)")
+    serve.add_argument(
+        "--deterministic-secrets",
+        action="store_true",
+        help="derive tokens, link contactIds and tenant keys from --seed too (reproducible, but "
+        "predictable by anyone: for tests only)",
+    )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument(
         "--ssl-certfile", metavar="PEM", help="serve HTTPS with this certificate (and --ssl-keyfile)"
@@ -49,7 +56,7 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     serve.add_argument("--ssl-keyfile", metavar="PEM", help="the certificate's private key")
     serve.add_argument(
         "--journal-limit",
-        type=int,
+        type=_count,
         default=10_000,
         metavar="N",
         help="requests kept in the journal (default 10000)",
@@ -91,6 +98,20 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         "schema", help="print the fixture format's JSON Schema, composed from the registered providers"
     )
     return parser
+
+
+def _port(text: str) -> int:
+    port = int(text)
+    if not 0 <= port <= 65535:
+        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535; 0 picks a free one)")
+    return port
+
+
+def _count(text: str) -> int:
+    count = int(text)
+    if count < 0:
+        raise argparse.ArgumentTypeError(f"{count} is negative")
+    return count
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -149,6 +170,7 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             args.fixtures,
             providers=[*providers, *(registry.load(r) for r in args.provider)],
             seed=args.seed,
+            deterministic_secrets=args.deterministic_secrets,
             validate_responses=args.validate_responses,
             journal_limit=args.journal_limit,
         )
@@ -164,7 +186,9 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     try:
         sock = bind(args.host, args.port)
     except OSError as exc:
-        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}", file=sys.stderr)
+        in_use = exc.errno == errno.EADDRINUSE
+        hint = " (another server holds it: stop it, or --port 0 picks a free port)" if in_use else ""
+        print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}{hint}", file=sys.stderr)
         return 2
     if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
         print("HTTPS needs both --ssl-certfile and --ssl-keyfile", file=sys.stderr)

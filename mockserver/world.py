@@ -43,8 +43,9 @@ class World:
         *,
         seed: int = 0,
         journal_limit: int = 10_000,
+        deterministic_secrets: bool = False,
     ) -> None:
-        self.backend = Backend(seed=seed)
+        self.backend = Backend(seed=seed, deterministic_secrets=deterministic_secrets)
         self.providers = {p.name: p for p in providers}
         self.handlers = {p.name: p.build_handlers(self.backend) for p in providers}
         self.journal = Journal(journal_limit)

@@ -23,6 +23,8 @@ class Backend:
     """Store, clock, ids and outbox of one running fake."""
 
     seed: int = 0
+    deterministic_secrets: bool = False
+    """Credentials from the seeded streams too (reproducible, predictable: for tests only)."""
     clock: Clock = field(default_factory=Clock)
     store: Store = field(default_factory=Store)
     outbox: Outbox = field(default_factory=Outbox)
@@ -31,7 +33,7 @@ class Backend:
     ids: IdGenerator = field(init=False)
 
     def __post_init__(self) -> None:
-        self.ids = IdGenerator(self.seed)
+        self.ids = IdGenerator(self.seed, deterministic_secrets=self.deterministic_secrets)
         self.store.attach(self.ids)  # a failed request must not advance the id sequence either
 
     def snapshot(self) -> BackendSnapshot:

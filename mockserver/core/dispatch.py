@@ -122,7 +122,7 @@ class Api:
         try:
             if response is not None:
                 exchange.status, exchange.answer = response.status, response
-                await send_response(send, response)
+                await send_response(send, response, head=exchange.method == "HEAD")
         finally:
             if self.on_served is not None:
                 self.on_served(scope, exchange)
@@ -271,14 +271,15 @@ async def _until_disconnected(receive: Receive) -> None:
         pass
 
 
-async def send_response(send: Send, response: Response) -> None:
+async def send_response(send: Send, response: Response, *, head: bool = False) -> None:
+    """The response; for HEAD, its headers (the length the body would have) and no body."""
     headers = [
         (b"content-type", response.media_type.encode("latin-1")),
         (b"content-length", str(len(response.body)).encode("latin-1")),
     ]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]
     await send({"type": "http.response.start", "status": response.status, "headers": headers})
-    await send({"type": "http.response.body", "body": response.body})
+    await send({"type": "http.response.body", "body": b"" if head else response.body})
 
 
 def _negotiate(accept: str | None, operation: Operation) -> str | None:

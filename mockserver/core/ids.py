@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+import secrets
 import string
 import threading
 import uuid
@@ -18,8 +19,9 @@ class IdGenerator:
     of the settings created after it.
     """
 
-    def __init__(self, seed: int = 0) -> None:
+    def __init__(self, seed: int = 0, *, deterministic_secrets: bool = False) -> None:
         self._seed = seed
+        self.deterministic_secrets = deterministic_secrets
         self._lock = threading.Lock()
         self._streams: dict[str, random.Random] = {}
         self._checkpoint: dict[str, object] | None = None
@@ -51,6 +53,13 @@ class IdGenerator:
         with self._lock:
             stream = self._stream(kind)
             return "".join(stream.choice(ALPHANUMERIC) for _ in range(length))
+
+    def secret(self, kind: str, length: int = 24) -> str:
+        """A credential or capability (bearer token, link token, key): from the OS's CSPRNG, so
+        nobody can predict another client's; from the seeded stream only when asked for."""
+        if self.deterministic_secrets:
+            return self.alphanumeric(kind, length)
+        return "".join(secrets.choice(ALPHANUMERIC) for _ in range(length))
 
     def uuid(self, kind: str) -> str:
         with self._lock:

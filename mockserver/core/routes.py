@@ -83,6 +83,8 @@ class RouteTable:
                 continue
             matched = True
             operation = route.operations.get(method)
+            if operation is None and method == "HEAD":  # RFC 9110: HEAD is GET without the body
+                operation = route.operations.get("GET")
             if operation is not None:
                 return operation, dict(zip(route.names, found.groups(), strict=True))
         if matched:

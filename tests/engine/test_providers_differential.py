@@ -69,7 +69,7 @@ def explanation(disagreement: Disagreement) -> str | None:
 
 
 def _world() -> MockApp:
-    world = create_app(seed=7)
+    world = create_app(seed=7, deterministic_secrets=True)
     world.backend.clock.freeze(FROZEN_AT)
     return world
 

@@ -35,8 +35,8 @@ def _describe(tx: Transaction) -> list[str]:
 
 def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
     sid = f"AC-{tenant_id}"
-    token = backend.ids.alphanumeric("acme.tenant.token", 24)
-    key = backend.ids.alphanumeric("acme.tenant.key", 24)
+    token = backend.ids.secret("acme.tenant.token", 24)
+    key = backend.ids.secret("acme.tenant.key", 24)
     model.add_account(tx, model.Account(sid, token, f"Tenant {tenant_id}", 100), [key])
     return {"accountSid": sid, "authToken": token, "projectKey": key}, f"acme:{sid}"
 

@@ -32,7 +32,7 @@ def _describe(tx: Transaction) -> list[str]:
 
 def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
     return model.create_tenant(
-        tx, tenant_id, admin_key=f"tenant-{tenant_id}-{backend.ids.alphanumeric('tenant.key', 16)}"
+        tx, tenant_id, admin_key=f"tenant-{tenant_id}-{backend.ids.secret('tenant.key', 16)}"
     )
 
 

@@ -36,9 +36,7 @@ def _describe(tx: Transaction) -> list[str]:
 
 def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
     account_id = backend.ids.uuid("tenant.account")
-    return model.create_tenant(
-        tx, tenant_id, account_id, secret=backend.ids.alphanumeric("tenant.secret", 24)
-    )
+    return model.create_tenant(tx, tenant_id, account_id, secret=backend.ids.secret("tenant.secret", 24))
 
 
 CONTRACT_OPTIONS = (

@@ -88,7 +88,7 @@ def _message(
             mobile, person = contact.mobile, contact.person_number
         else:
             mobile, person = recipient["mobile"], None
-        token = recipient.get("contactId") or backend.ids.alphanumeric("twosms.contact-token", 24)
+        token = recipient.get("contactId") or backend.ids.secret("twosms.contact-token", 24)
         recipients.append(
             Recipient(mobile, token, Channel(recipient.get("channel", 2)), person, recipient.get("reads", 0))
         )

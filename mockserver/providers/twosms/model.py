@@ -87,7 +87,7 @@ class TwoSms:
             if client is None or client.secret != secret:
                 raise InvalidClient("The client id or secret is wrong.")
             token = Token(
-                token=self.ids.alphanumeric("twosms.token", 40),
+                token=self.ids.secret("twosms.token", 40),
                 client_id=client_id,
                 account_id=client.account_id,
                 expires_at=self.clock.now() + timedelta(seconds=TOKEN_LIFETIME_SECONDS),
@@ -214,7 +214,7 @@ class TwoSms:
         return list(found.values())
 
     def _recipient(self, mobile: str, channel: Channel, person_number: int | None) -> Recipient:
-        return Recipient(mobile, self.ids.alphanumeric("twosms.contact-token", 24), channel, person_number)
+        return Recipient(mobile, self.ids.secret("twosms.contact-token", 24), channel, person_number)
 
     def _contact(self, tx: Transaction, caller: Caller, person: object, field: str) -> Contact:
         number = int(person) if str(person).isdigit() else -1
