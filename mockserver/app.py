@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import hmac
 import logging
 import time
 import warnings
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 with warnings.catch_warnings():
     # Connexion 3.3 imports names jsonschema has deprecated (RefResolver): not ours to fix, and not
@@ -30,6 +32,7 @@ from mockserver.core.fixtures import load_yaml
 from mockserver.core.journal import MAX_BODY_CHARS, JournalEntry
 from mockserver.core.render import Response, json_response
 from mockserver.core.routes import RouteTable
+from mockserver.guard import COOKIE, Guard
 from mockserver.providers.base import Provider
 from mockserver.web.ui import WebUI
 from mockserver.world import World
@@ -47,9 +50,15 @@ class MockApp:
     """The fake as an ASGI app: one API per provider plus the control plane, over one World."""
 
     def __init__(
-        self, world: World, *, validate_responses: bool = True, max_body: int = DEFAULT_MAX_BODY
+        self,
+        world: World,
+        *,
+        validate_responses: bool = True,
+        max_body: int = DEFAULT_MAX_BODY,
+        guard: Guard | None = None,
     ) -> None:
         self.world = world
+        self.guard = guard or Guard()
         self.admin_spec = admin_spec(world.providers.values())
         self.apis = self._build(validate_responses, max_body)
         self.docs = self._docs()
@@ -76,11 +85,42 @@ class MockApp:
         name = path.split("/", 2)[1]
         api = self.apis.get(name)
         if api is not None and not path[len(name) + 1 :].startswith(DOCS_PATHS):
-            await api(scope, receive, send)
+            if name == ADMIN and (refusal := self._refusal(scope, admin=True)) is not None:
+                await send_response(send, refusal)
+            else:
+                await api(scope, receive, send)
         elif name in WEB:
-            await self.web(scope, receive, send)
+            await self._web(scope, receive, send)
         else:
             await self._docs_or_404(scope, receive, send)
+
+    def _refusal(self, scope: Scope, *, admin: bool) -> Response | None:
+        """The control plane's and the web pages' own protection (see guard.py)."""
+        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
+        try:
+            self.guard.check_page(headers)
+            if admin:
+                try:
+                    self.apis[ADMIN].routes.resolve(scope["method"], scope["path"])
+                except HttpProblem:
+                    return None  # 404 and 405 come first: the API answers them itself
+                self.guard.check_admin(scope["method"], headers)
+        except HttpProblem as exc:
+            return _plain_error(ApiError(exc.status, problems=exc.problems, headers=exc.headers))
+        return None
+
+    async def _web(self, scope: Scope, receive: Receive, send: Send) -> None:
+        refusal = self._refusal(scope, admin=False)
+        if (
+            refusal is None
+            and self.guard.token is not None
+            and not _public_page(scope["path"], self.providers)
+        ):
+            refusal = _token_page(scope, self.guard)
+        if refusal is not None:
+            await send_response(send, refusal)
+        else:
+            await self.web(scope, receive, send)
 
     async def _docs_or_404(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Swagger UI's assets; an unknown one is a quiet 404 (its static files raise one)."""
@@ -160,12 +200,45 @@ class MockApp:
         return docs
 
 
+def _public_page(path: str, providers: Mapping[str, Provider]) -> bool:
+    """A provider's own pages (the recipient page an SMS link opens) and the static assets are
+    part of the fake's public face, like the providers' APIs: no admin token for them."""
+    parts = path.split("/")
+    return len(parts) > 2 and parts[1] == "_" and (parts[2] == "static" or parts[2] in providers)
+
+
+def _token_page(scope: Scope, guard: Guard) -> Response | None:
+    """With an admin token: `?token=` (right) sets the cookie and comes back without it; without
+    the cookie, a page that says how to get in."""
+    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+    query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+    given = query.pop("token", None)
+    if given is not None and hmac.compare_digest(given.encode(), (guard.token or "").encode()):
+        location = scope["path"] + (f"?{urlencode(query)}" if query else "")
+        cookie = f"{COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict"
+        return Response(303, b"", "text/plain", {"Location": location, "Set-Cookie": cookie})
+    if guard.cookie_ok(headers):
+        return None
+    text = (
+        b"<!doctype html><title>sms-mockserver</title><p>This fake has an admin token: open this "
+        b"page once as <code>?token=&lt;the token&gt;</code>.</p>"
+    )
+    return Response(401, text, "text/html; charset=utf-8", {})
+
+
 def _answer_if_error(exchange: Exchange) -> dict[str, Any]:
     """An error's answer is kept (bounded) for the requests view; a success's is not (cost)."""
     answer = exchange.answer
     if answer is None or answer.status < 400:
         return {}
     return {"error_body": answer.body[: MAX_BODY_CHARS * 4], "response_type": answer.media_type}
+
+
+EMPTY_JSON_BODY = {
+    "description": "`{}`: every change to the fake declares JSON, so no other site's page can send one.",
+    "required": True,
+    "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}},
+}
 
 
 def admin_spec(providers: Iterable[Provider]) -> dict[str, Any]:
@@ -175,6 +248,14 @@ def admin_spec(providers: Iterable[Provider]) -> dict[str, Any]:
     names = [p.name for p in providers]
     schemas = spec["components"]["schemas"]
     schemas["ProviderName"] = {"type": "string", "enum": names}
+    for path_item in spec["paths"].values():
+        for method, operation in path_item.items():
+            if method in ("get", "put", "post", "delete", "patch"):
+                refusals = ["401", "403"] + ([] if method == "get" else ["400", "415"])
+                for status in refusals:  # guard.py's answers, whatever the operation
+                    operation["responses"].setdefault(status, {"$ref": "#/components/responses/Error"})
+                if method != "get" and "requestBody" not in operation:
+                    operation["requestBody"] = EMPTY_JSON_BODY
     schemas["Tenant"]["required"] = ["id", *names]
     for name in names:
         schemas["Tenant"]["properties"][name] = {"type": "object", "additionalProperties": {"type": "string"}}
@@ -250,6 +331,8 @@ def create_app(
     seed: int = 0,
     journal_limit: int = 10_000,
     deterministic_secrets: bool = False,
+    admin_token: str | None = None,
+    allowed_hosts: Sequence[str] = (),
     **options: Any,
 ) -> MockApp:
     """Build the fake on `fixtures` (default: the bundled demo world) with the registered providers
@@ -261,4 +344,4 @@ def create_app(
         journal_limit=journal_limit,
         deterministic_secrets=deterministic_secrets,
     )
-    return MockApp(world, **options)
+    return MockApp(world, guard=Guard.of(admin_token, allowed_hosts), **options)

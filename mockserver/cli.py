@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import errno
 import gc
+import ipaddress
 import json
 import os
 import sys
@@ -27,6 +28,18 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
 
     serve = commands.add_parser("serve", help="serve the fake until Ctrl-C")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    serve.add_argument(
+        "--admin-token",
+        default=os.environ.get("MOCKSERVER_ADMIN_TOKEN"),
+        help="require this token for /__admin and the web pages (or MOCKSERVER_ADMIN_TOKEN)",
+    )
+    serve.add_argument(
+        "--allowed-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the control plane and web pages answer to besides IP addresses and localhost",
+    )
     serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument(
         "--fixtures",
@@ -171,6 +184,8 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             providers=[*providers, *(registry.load(r) for r in args.provider)],
             seed=args.seed,
             deterministic_secrets=args.deterministic_secrets,
+            admin_token=args.admin_token,
+            allowed_hosts=args.allowed_host,
             validate_responses=args.validate_responses,
             journal_limit=args.journal_limit,
         )
@@ -198,6 +213,13 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     scheme = "https" if args.ssl_certfile else "http"
     app.backend.public_url = f"{scheme}://{host}:{port}"
     print(_banner(app, app.backend.public_url), flush=True)
+    if not args.admin_token and not _loopback(args.host):
+        print(
+            f"WARNING: listening on {args.host} with no --admin-token: anyone who can reach this port "
+            "can reset the fake, change its clock and faults, and read every request and SMS it got.",
+            file=sys.stderr,
+            flush=True,
+        )
 
     import uvicorn
 
@@ -211,12 +233,20 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     return 0
 
 
+def _loopback(host: str) -> bool:
+    try:
+        return host == "localhost" or ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _banner(app: MockApp, url: str) -> str:
     lines = [f"sms-mockserver {__version__} listening on {url}"]
     for name, details in app.world.describe().items():
         lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/   ({app.providers[name].title})")
         lines.extend(f"              {line}" for line in details)
     lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
+    lines.append(f"  web pages   {url}/" + ("?token=<the admin token>" if app.guard.token else ""))
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -5,6 +5,7 @@ They speak HTTP, so they work the same against an in-process `MockServer` and a 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -54,10 +55,14 @@ class Sms:
 class Admin:
     """The raw control-plane client; each helper below is a thin view over it."""
 
-    def __init__(self, url: str, timeout: float = 70.0) -> None:
-        self.http = httpx.Client(base_url=f"{url}/__admin", timeout=timeout)
+    def __init__(self, url: str, timeout: float = 70.0, token: str | None = None) -> None:
+        token = token or os.environ.get("MOCKSERVER_ADMIN_TOKEN")
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self.http = httpx.Client(base_url=f"{url}/__admin", timeout=timeout, headers=headers)
 
     def call(self, method: str, path: str, **kwargs: Any) -> Any:
+        if method != "GET" and "json" not in kwargs and "content" not in kwargs:
+            kwargs["json"] = {}  # the control plane wants every change to send JSON (or YAML)
         response = self.http.request(method, path, **kwargs)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} /__admin{path} failed: {response.status_code} {response.text}")
@@ -165,9 +170,10 @@ class Tenant:
 class Controls:
     """Everything a test does to the fake besides calling its APIs."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, token: str | None = None) -> None:
+        """`token`: the fake's admin token, if it has one (default: MOCKSERVER_ADMIN_TOKEN)."""
         self.url = url
-        self.admin = Admin(url)
+        self.admin = Admin(url, token=token)
         self.outbox = Outbox(self.admin)
         self.journal = Journal(self.admin)
         self.faults = Faults(self.admin)

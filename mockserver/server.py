@@ -57,6 +57,7 @@ class MockServer:
         **app_options: Any,
     ) -> None:
         self.app = app if app is not None else create_app(fixtures, **app_options)
+        self.admin_token = self.app.guard.token
         self.host = host
         self._requested_port = port
         self._server: _Server | None = None
@@ -114,7 +115,7 @@ class MockServer:
     @property
     def controls(self) -> Controls:
         if self._controls is None:
-            self._controls = Controls(self.url)
+            self._controls = Controls(self.url, token=self.admin_token)
         return self._controls
 
     @property

@@ -18,6 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.api.test_admin_api import AdminClient
+
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "acme-sms"
 DOC = ROOT / "docs" / "adding-a-provider.md"
@@ -82,7 +84,7 @@ def served(venv: Path) -> Iterator[tuple[str, str]]:
 @pytest.fixture
 def acme(served: tuple[str, str]) -> Iterator[httpx.Client]:
     url, _ = served
-    httpx.post(f"{url}/__admin/reset").raise_for_status()
+    httpx.post(f"{url}/__admin/reset", json={}).raise_for_status()
     with httpx.Client(base_url=f"{url}/acme", auth=AUTH, params=KEY, timeout=10) as client:
         yield client
 
@@ -152,7 +154,7 @@ def test_its_auth_and_errors_are_in_its_own_envelope(served, acme):
 
 def test_faults_snapshots_reset_and_tenants_work_on_it(served, acme):
     url, _ = served
-    admin = httpx.Client(base_url=f"{url}/__admin", timeout=10)
+    admin = AdminClient(base_url=f"{url}/__admin", timeout=10)
     fault = {"provider": "acme", "status": 503, "times": 1}
     assert admin.post("/faults", json=fault).status_code == 201
     unavailable = acme.get("/v1/balance")

@@ -21,7 +21,7 @@ SEED = int(os.environ.get("MOCKSERVER_CONTRACT_SEED", "20261123"))
 
 def _app_with_a_token():
     """The fake with a 2SMS bearer token in its baseline, so every reset keeps it valid."""
-    app = create_app()
+    app = create_app(allowed_hosts=["testserver"])  # the host name Schemathesis' ASGI client sends
     token = app.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
     app.world.mark_baseline()
     return app, token

@@ -70,7 +70,9 @@ def test_the_admin_spec_names_exactly_the_providers_served(tmp_path):
     assert app.admin_spec["components"]["schemas"]["ProviderName"]["enum"] == ["jframework"]
 
     async def ask(path: str) -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://t") as c:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as c:
             return await c.get(path)
 
     assert asyncio.run(ask("/__admin/outbox?provider=jframework")).status_code == 200

@@ -45,7 +45,9 @@ def test_a_subscriber_hears_only_what_its_filter_accepts():
 
 def get(app, path: str) -> httpx.Response:
     async def ask() -> httpx.Response:
-        async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://web") as client:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as client:
             return await client.get(path)
 
     return asyncio.run(ask())

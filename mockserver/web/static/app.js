@@ -1,5 +1,6 @@
 // The few behaviours htmx does not cover: sending the controls' forms as the admin API's JSON,
 // copying a code, and showing a refused control-plane call in words.
+htmx.config.methodsThatUseUrlParams = ["get"];  // DELETE sends its JSON body too
 htmx.defineExtension("admin-json", {
   init(api) { this.api = api; },
   onEvent(name, event) {

@@ -1,0 +1,103 @@
+"""Who may drive the control plane (`/__admin`) and read the web pages.
+
+A web page on another site must not be able to reset the fake, add admin keys or read what it
+received (cross-site request forgery and DNS rebinding), so:
+
+- the `Host` must be an IP address, `localhost`, or a name given with `--allowed-host`;
+- an `Origin`, when a browser sends one, must be this server's own;
+- a request that changes state must say it sends JSON or YAML (`Content-Type`): a cross-site page
+  cannot send that without a CORS preflight, which the fake never grants;
+- with `--admin-token` (or MOCKSERVER_ADMIN_TOKEN), the admin API wants `Authorization: Bearer
+  <token>` and the web pages the cookie that opening them once with `?token=<token>` sets.
+
+The providers' own APIs are not guarded: they are what apps call, from anywhere they run.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from http.cookies import SimpleCookie
+from urllib.parse import urlsplit
+
+from mockserver.core.errors import HttpProblem
+
+COOKIE = "mockserver_admin"
+READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
+SENDABLE_TYPES = ("application/json", "application/yaml", "text/yaml", "application/x-yaml")
+
+
+@dataclass(frozen=True)
+class Guard:
+    token: str | None = None
+    allowed_hosts: frozenset[str] = field(default_factory=frozenset)
+
+    @classmethod
+    def of(cls, token: str | None = None, allowed_hosts: Iterable[str] = ()) -> Guard:
+        return cls(token or None, frozenset(h.lower() for h in allowed_hosts))
+
+    def check_admin(self, method: str, headers: Mapping[str, str]) -> None:
+        """HttpProblem (403, 401 or 415) unless the control plane may serve this request."""
+        self._check_site(headers)
+        if self.token is not None and not (self._bearer(headers) or self.cookie_ok(headers)):
+            raise HttpProblem(
+                401,
+                "The admin API needs the admin token: Authorization: Bearer <token>.",
+                headers={"WWW-Authenticate": 'Bearer realm="mockserver-admin"'},
+            )
+        if method not in READ_ONLY:
+            media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
+            if media_type not in SENDABLE_TYPES:
+                raise HttpProblem(
+                    415,
+                    "A request that changes the fake must send JSON (or YAML for fixtures): "
+                    "-H 'Content-Type: application/json' -d '{}' when there is nothing to send.",
+                    field="header:Content-Type",
+                )
+
+    def check_page(self, headers: Mapping[str, str]) -> None:
+        """HttpProblem (403) unless a web page may be shown: same site rules, no token here."""
+        self._check_site(headers)
+
+    def _check_site(self, headers: Mapping[str, str]) -> None:
+        host = headers.get("host", "")
+        if not self._host_allowed(host):
+            raise HttpProblem(
+                403,
+                f"Host {host!r} is not this fake's: use an IP address or localhost, or start it with "
+                "--allowed-host NAME.",
+                field="header:Host",
+            )
+        origin = headers.get("origin")
+        if origin is not None and urlsplit(origin).netloc.lower() != host.lower():
+            raise HttpProblem(403, f"Requests from {origin!r} are not accepted.", field="header:Origin")
+
+    def _host_allowed(self, host: str) -> bool:
+        name = urlsplit(f"//{host}").hostname or ""
+        if name == "localhost" or name in self.allowed_hosts:
+            return True
+        try:
+            ipaddress.ip_address(name)
+        except ValueError:
+            return False
+        return True
+
+    def _bearer(self, headers: Mapping[str, str]) -> bool:
+        scheme, _, value = headers.get("authorization", "").partition(" ")
+        return scheme.lower() == "bearer" and self._matches(value.strip())
+
+    def cookie_ok(self, headers: Mapping[str, str]) -> bool:
+        if self.token is None:
+            return True
+        cookie: SimpleCookie = SimpleCookie()
+        try:
+            cookie.load(headers.get("cookie", ""))
+        except Exception:  # a malformed Cookie header is just no cookie
+            return False
+        morsel = cookie.get(COOKIE)
+        return morsel is not None and self._matches(morsel.value)
+
+    def _matches(self, value: str) -> bool:
+        return self.token is not None and hmac.compare_digest(value.encode(), self.token.encode())
