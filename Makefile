@@ -8,7 +8,7 @@ SERVE_STAMP := $(VENV)/.installed-serve-$(HASH)
 STAMP  := $(VENV)/.installed-test-$(HASH)
 ARGS   ?=
 
-.PHONY: install install-serve serve test contract bench bench-peers bench-compare screenshots lint format clean
+.PHONY: install install-serve serve test contract bench bench-peers bench-compare soak screenshots lint format clean
 
 install: $(STAMP)
 
@@ -50,6 +50,10 @@ bench-peers: install
 # `make bench-compare REV=v0.1.0`. Prints a table of req/s and ratios.
 bench-compare: install
 	$(BIN)/python -m bench.compare $${REV:-HEAD~1} $(ARGS)
+
+# Ten minutes of mixed load on a live fake (MINUTES=N to change), reported every minute.
+soak: install
+	$(BIN)/python -m bench.soak --minutes $${MINUTES:-10} $(ARGS)
 
 # Pictures of the web pages from a seeded run (needs Debian's chromium): docs/*.png.
 screenshots: install

@@ -29,7 +29,7 @@ from mockserver.core.backend import Backend
 from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, Observer, send_response
 from mockserver.core.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
 from mockserver.core.fixtures import load_yaml
-from mockserver.core.journal import MAX_BODY_CHARS, JournalEntry
+from mockserver.core.journal import MAX_BODY_CHARS, JournalEntry, bounded_headers
 from mockserver.core.render import Response, json_response
 from mockserver.core.routes import RouteTable
 from mockserver.guard import COOKIE, Guard
@@ -136,10 +136,9 @@ class MockApp:
         world = self.world
 
         def record(scope: Scope, exchange: Exchange) -> None:
-            headers = tuple(scope["headers"])
             tenant = None
             if world.has_tenants():
-                lowered = {k.decode("latin-1"): v.decode("latin-1") for k, v in headers}
+                lowered = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
                 tenant = world.tenant_of_request(provider, lowered)
             world.journal.record(
                 JournalEntry(
@@ -151,8 +150,9 @@ class MockApp:
                     status=exchange.status,
                     duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
                     tenant=tenant,
-                    raw_headers=headers,
+                    raw_headers=bounded_headers(tuple(scope["headers"])),
                     raw_body=exchange.body[: MAX_BODY_CHARS * 4],
+                    dropped=exchange.dropped,
                     **_answer_if_error(exchange),
                 )
             )

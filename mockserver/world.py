@@ -21,8 +21,13 @@ from mockserver.core.journal import Journal
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
 
+MAX_SNAPSHOTS = 50
 TENANTS = "admin.tenants"
 """owner key (as a provider's `owner_of` names it) -> tenant id."""
+
+
+class SnapshotLimit(Exception):
+    """No room for another named snapshot."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +109,15 @@ class World:
 
     # -- snapshots and the clock ------------------------------------------------------------------
     def snapshot(self, name: str) -> None:
+        """Keep the state under `name` (replacing one of that name); SnapshotLimit when
+        MAX_SNAPSHOTS are kept already (each holds a copy of the world's tables)."""
+        if name not in self.snapshots and len(self.snapshots) >= MAX_SNAPSHOTS:
+            raise SnapshotLimit(f"{MAX_SNAPSHOTS} snapshots are kept already: delete one first.")
         self.snapshots[name] = self.backend.snapshot()
+
+    def delete_snapshot(self, name: str) -> None:
+        """KeyError if there is none by that name."""
+        del self.snapshots[name]
 
     def restore(self, name: str) -> None:
         """Back to a named snapshot; KeyError if there is none by that name."""

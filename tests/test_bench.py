@@ -110,3 +110,17 @@ def test_the_waiter_workload_opens_its_waiters_and_closes_them_all(tmp_path):
         assert (cost.outbox, cost.waiters) == (150, 10) and cost.alone_ms > 0 and cost.waited_ms > 0
         assert len(live.outbox.messages(contains="measured")) == 10  # both rounds of sends were delivered
         assert httpx.get(f"{live.url}/__admin/health").json()["listening"] == 0
+
+
+def test_the_soak_mix_runs_against_a_live_fake_without_server_errors():
+    import asyncio
+    import time as clock
+
+    from bench.servers import Server
+    from bench.soak import Soak
+
+    with MockServer() as live:
+        run = Soak(Server("fake", None, live.port, 0.0), seed=1)  # type: ignore[arg-type]
+        asyncio.run(run.client_loop(clock.monotonic() + 2))
+        assert run.minute.requests > 20
+        assert (run.minute.server_errors, run.minute.unexpected) == (0, 0), run.minute.samples

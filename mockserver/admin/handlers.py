@@ -17,6 +17,7 @@ from mockserver.core.faults import FaultRule
 from mockserver.core.fixtures import FixtureDocument, FixtureError, parse_document
 from mockserver.core.journal import MASK, SECRET_FIELDS, JournalEntry
 from mockserver.core.outbox import OutboxMessage
+from mockserver.world import SnapshotLimit
 
 if TYPE_CHECKING:
     from mockserver.world import World
@@ -70,7 +71,20 @@ class AdminHandlers:
         return {name: [_plain(record) for record in rows.values()] for name, rows in sorted(tables.items())}
 
     async def take_snapshot(self, name: str) -> Any:
-        self.world.snapshot(name)
+        try:
+            self.world.snapshot(name)
+        except SnapshotLimit as exc:
+            raise AdminError(409, str(exc)) from None
+        return done()
+
+    async def list_snapshots(self) -> Any:
+        return {"snapshots": sorted(self.world.snapshots)}
+
+    async def delete_snapshot(self, name: str) -> Any:
+        try:
+            self.world.delete_snapshot(name)
+        except KeyError:
+            raise AdminError(404, f"There is no snapshot named {name!r}.") from None
         return done()
 
     async def restore_snapshot(self, name: str) -> Any:
@@ -196,8 +210,10 @@ class AdminHandlers:
         return {"faults": [_fault_json(rule) for rule in self.world.faults.rules()]}
 
     async def add_fault(self, body: dict[str, Any]) -> Any:
-        if body.get("status") is None and not body.get("delayMs") and not body.get("drop"):
-            raise AdminError(400, "A fault needs an action: status, delayMs or drop.")
+        if not (
+            body.get("status") is not None or body.get("delayMs") or body.get("drop") or body.get("dropAfter")
+        ):
+            raise AdminError(400, "A fault needs an action: status, delayMs, drop or dropAfter.")
         rule = FaultRule(
             id=self.world.backend.ids.alphanumeric("fault", 8),
             provider=body.get("provider"),
@@ -209,7 +225,8 @@ class AdminHandlers:
             status=body.get("status"),
             message=body.get("message"),
             delay_ms=body.get("delayMs", 0),
-            drop=body.get("drop", False),
+            drop=body.get("drop", False) or body.get("dropAfter", False),
+            drop_after=body.get("dropAfter", False),
             times=body.get("times"),
             probability=body.get("probability", 1.0),
             seed=body.get("seed"),
@@ -299,12 +316,13 @@ def _journal_json(entry: JournalEntry) -> dict[str, Any]:
         "provider": entry.provider,
         "method": entry.method,
         "path": entry.path,
-        "query": entry.query,
+        "query": entry.request_query,
         "status": entry.status,
         "durationMs": entry.duration_ms,
         "tenant": entry.tenant,
         "requestHeaders": entry.request_headers,
         "requestBody": entry.request_body,
+        **({"dropped": True} if entry.dropped else {}),
     }
 
 
@@ -320,7 +338,8 @@ def _fault_json(rule: FaultRule) -> dict[str, Any]:
         "status": rule.status,
         "message": rule.message,
         "delayMs": rule.delay_ms,
-        "drop": rule.drop,
+        "drop": rule.drop and not rule.drop_after,
+        "dropAfter": rule.drop_after or None,
         "times": rule.times,
         "probability": rule.probability,
         "seed": rule.seed,

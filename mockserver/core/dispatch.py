@@ -24,7 +24,7 @@ from werkzeug.http import parse_options_header
 
 from mockserver.core import xmlcodec
 from mockserver.core.errors import HttpProblem, Problem, SpecError
-from mockserver.core.faults import Faults
+from mockserver.core.faults import FaultRule, Faults
 from mockserver.core.negotiation import choose_media_type
 from mockserver.core.plan import Plan, compile_plan
 from mockserver.core.render import Response, is_xml, render
@@ -55,6 +55,8 @@ class Exchange:
     """What was answered (200 for a connection dropped on purpose mid-answer)."""
     answer: Response | None = None
     """The response sent, once sent."""
+    dropped: bool = False
+    """The connection was dropped on purpose (a fault) instead of answering."""
 
 
 RenderError = Callable[[Exception, Exchange], Response]
@@ -143,8 +145,10 @@ class Api:
         # An unknown charset is a 415 before the fault rules, security and body checks (after
         # routing, the size limit and negotiation).
         exchange.content_type, exchange.charset = _content_type(headers.get("content-type"))
-        if self.faults and await self._inject_fault(scope, send, operation, headers, body):
-            exchange.status = 200
+        fault = await self._inject_fault(scope, operation, headers, body) if self.faults else None
+        if fault is not None and fault.drop and not fault.drop_after:
+            await _drop(send)
+            exchange.status, exchange.dropped = 200, True
             return None
         kwargs: dict[str, Any] = {"disconnected": lambda: _until_disconnected(receive)}
         if self.transaction is None:
@@ -158,6 +162,10 @@ class Api:
         response = as_response(result, exchange.media_type, operation)
         if self._response_checks is not None:
             self._check_response(operation, response)
+        if fault is not None and fault.drop_after:  # it took effect; the client never hears
+            await _drop(send)
+            exchange.status, exchange.answer, exchange.dropped = response.status, response, True
+            return None
         return response
 
     @staticmethod
@@ -180,9 +188,10 @@ class Api:
         return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
-        self, scope: Scope, send: Send, operation: Operation, headers: dict[str, str], body: bytes
-    ) -> bool:
-        """Apply the first matching fault rule; True when the connection was dropped."""
+        self, scope: Scope, operation: Operation, headers: dict[str, str], body: bytes
+    ) -> FaultRule | None:
+        """The first matching fault rule, its delay served and its status raised; the caller drops
+        the connection for a `drop` rule (before the operation, or after it for `drop_after`)."""
         assert self.faults is not None
         rule = self.faults.pick(
             provider=self.provider or "",
@@ -193,20 +202,12 @@ class Api:
             body=_json_or_none(body),
         )
         if rule is None:
-            return False
+            return None
         if rule.delay_ms:
             await _sleep_at_least(rule.delay_ms / 1000)  # an injected slow answer, on purpose
-        if rule.drop:
-            # Promise a body and send none: the client sees the connection close mid-answer.
-            await send(
-                {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]}
-            )
-            with contextlib.suppress(Exception):  # the server refuses the short body: the point
-                await send({"type": "http.response.body", "body": b"", "more_body": False})
-            return True
-        if rule.status is not None:
+        if rule.status is not None and not rule.drop:
             raise InjectedFault(rule.status, rule.message)
-        return False
+        return rule
 
     def _check_response(self, operation: Operation, response: Response) -> None:
         """The response must match the spec's schema for its status and media type."""
@@ -236,6 +237,13 @@ class Api:
         if problems:
             first = problems[0]
             raise ResponseMismatch(f"{operation.operation_id}: {first.field}: {first.message}")
+
+
+async def _drop(send: Send) -> None:
+    """Promise a body and send none: the client sees the connection close mid-answer."""
+    await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
+    with contextlib.suppress(Exception):  # the server refuses the short body: the point
+        await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def _sleep_at_least(seconds: float) -> None:

@@ -25,6 +25,8 @@ class FaultRule:
     message: str | None = None
     delay_ms: int = 0
     drop: bool = False
+    drop_after: bool = False
+    """Drop the connection after the operation ran (it took effect; the client never hears)."""
     times: int | None = None
     probability: float = 1.0
     seed: int | None = None

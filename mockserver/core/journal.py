@@ -16,7 +16,9 @@ MASK = "****"
 SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
 SECRET_FIELDS = frozenset({"password", "client_secret", "secret", "authkey", "auth-key", "access_token"})
 MAX_BODY_CHARS = 16 * 1024
-_XML_SECRET = re.compile(r"(<(Password|ClientSecret|Secret)>)[^<]*(</\2>)", re.IGNORECASE)
+_XML_SECRET = re.compile(r"(<(Password|ClientSecret|Secret|AuthKey)>)[^<]*(?:(</\2>)|$)", re.IGNORECASE)
+_SECRET_NAMES = r"(?:password|client_?secret|secret|auth-?key|access_token)"
+_ANY_SECRET = re.compile(_SECRET_NAMES, re.IGNORECASE)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs a request twice as much to build
@@ -38,12 +40,18 @@ class JournalEntry:
     error_body: bytes = b""
     """What was answered, for an error (status >= 400) only: at most MAX_BODY_CHARS * 4 bytes."""
     response_type: str = ""
+    dropped: bool = False
+    """A fault dropped the connection instead of answering."""
     seq: int = 0
     """Numbers the entries of one journal, from 1; set when recorded."""
 
     @property
     def request_headers(self) -> dict[str, str]:
         return mask_headers((k.decode("latin-1"), v.decode("latin-1")) for k, v in self.raw_headers)
+
+    @property
+    def request_query(self) -> str:
+        return mask_query(self.query)
 
     @property
     def request_body(self) -> str | None:
@@ -56,19 +64,49 @@ def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
 
 
 def mask_body(raw: bytes, content_type: str) -> str | None:
-    """The body as text for the journal, secrets masked, bounded in size."""
+    """The body as text for the journal, secrets masked whatever its media type, charset, size or
+    shape: read in its charset and masked by field name when it parses as its type; a body that
+    does not parse (or was cut at the size limit) and names a secret field is not shown at all."""
     if not raw:
         return None
-    text = raw[: MAX_BODY_CHARS * 4].decode("utf-8", errors="replace")
+    text = _decode(raw[: MAX_BODY_CHARS * 4], content_type)
+    masked = _masked_by_parsing(text, content_type)
+    if masked is None and _ANY_SECRET.search(text):
+        # It could not be read as its type says, and it names a secret: show none of it.
+        return f"{MASK} ({len(raw)} bytes not shown: they could not be parsed and name a secret field)"
+    text = masked if masked is not None else text
+    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "...(truncated)"
+
+
+def mask_query(query: str) -> str:
+    """A query string with secret parameters (`client_secret=...`) masked."""
+    if not query:
+        return query
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, MASK if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+
+
+def _decode(raw: bytes, content_type: str) -> str:
+    charset = "utf-8"
+    for option in content_type.split(";")[1:]:
+        name, _, value = option.strip().partition("=")
+        if name.lower() == "charset" and value:
+            charset = value.strip('"')
+    try:
+        return raw.decode(charset, errors="replace")
+    except LookupError:
+        return raw.decode("utf-8", errors="replace")
+
+
+def _masked_by_parsing(text: str, content_type: str) -> str | None:
     if "json" in content_type:
         with contextlib.suppress(ValueError, RecursionError):
-            text = json.dumps(_mask_json(json.loads(text)))
+            return json.dumps(_mask_json(json.loads(text)))
     elif "x-www-form-urlencoded" in content_type:
-        pairs = parse_qsl(text, keep_blank_values=True)
-        text = urlencode([(k, MASK if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
+        return mask_query(text)
     elif "xml" in content_type:
-        text = _XML_SECRET.sub(lambda m: f"{m[1]}{MASK}{m[3]}", text)
-    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "...(truncated)"
+        return _XML_SECRET.sub(lambda m: f"{m[1]}{MASK}{m[3] or ''}", text)
+    return None
 
 
 def _mask_json(value: object) -> object:
@@ -79,23 +117,66 @@ def _mask_json(value: object) -> object:
     return value
 
 
-class Journal:
-    """The newest `limit` entries; older ones fall off, so memory stays flat."""
+MAX_HEADER_BYTES = 16 * 1024
+"""Of a request's headers, the journal keeps this much; the rest is cut (a marker says so)."""
+ENTRY_OVERHEAD = 600
+"""Bytes an entry costs besides its bodies and headers (objects, strings), for the byte budget."""
 
-    def __init__(self, limit: int = 10_000) -> None:
+
+def bounded_headers(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[bytes, bytes], ...]:
+    """The headers as received, cut to MAX_HEADER_BYTES in all (a huge header must not be kept)."""
+    kept, size = [], 0
+    for name, value in headers:
+        size += len(name) + len(value)
+        if size > MAX_HEADER_BYTES:
+            kept.append((b"x-mockserver-journal", b"headers cut at 16 KiB"))
+            break
+        kept.append((name, value))
+    return tuple(kept)
+
+
+def _size(entry: JournalEntry) -> int:
+    headers = sum(len(k) + len(v) for k, v in entry.raw_headers)
+    return (
+        ENTRY_OVERHEAD
+        + headers
+        + len(entry.raw_body)
+        + len(entry.error_body)
+        + len(entry.path)
+        + len(entry.query)
+    )
+
+
+class Journal:
+    """The newest entries, at most `limit` of them and `max_bytes` in all; older ones fall off, so
+    memory stays flat whatever the requests carried."""
+
+    def __init__(self, limit: int = 10_000, max_bytes: int = 64 * 1024 * 1024) -> None:
         self._lock = threading.Lock()
-        self._entries: deque[JournalEntry] = deque(maxlen=limit)
+        self._entries: deque[tuple[JournalEntry, int]] = deque()
+        self._limit, self._max_bytes, self._bytes = limit, max_bytes, 0
         self._recorded = 0
 
     def record(self, entry: JournalEntry) -> None:
+        size = _size(entry)
         with self._lock:
             self._recorded += 1
             entry.seq = self._recorded
-            self._entries.append(entry)
+            self._entries.append((entry, size))
+            self._bytes += size
+            while self._entries and (len(self._entries) > self._limit or self._bytes > self._max_bytes):
+                _, dropped = self._entries.popleft()
+                self._bytes -= dropped
+
+    @property
+    def bytes(self) -> int:
+        """What the kept entries are counted as (the byte budget's measure)."""
+        with self._lock:
+            return self._bytes
 
     def find(self, seq: int) -> JournalEntry | None:
         with self._lock:
-            return next((e for e in self._entries if e.seq == seq), None)
+            return next((e for e, _ in self._entries if e.seq == seq), None)
 
     def __len__(self) -> int:
         return len(self._entries)
@@ -103,8 +184,9 @@ class Journal:
     def entries(self) -> list[JournalEntry]:
         """Newest first."""
         with self._lock:
-            return list(reversed(self._entries))
+            return [e for e, _ in reversed(self._entries)]
 
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._bytes = 0

@@ -24,6 +24,7 @@ from mockserver.core.errors import SpecError
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64
+_XSI = "{http://www.w3.org/2001/XMLSchema-instance}"
 
 XSD_NS = "http://www.w3.org/2001/XMLSchema"
 XSI_NS = "http://www.w3.org/2001/XMLSchema-instance"
@@ -263,6 +264,12 @@ def _decode_object(element: etree._Element, node: _Node) -> dict[str, Any]:
         value = element.get(attribute)
         if value is not None:
             result[name] = _decode_text(value, prop)
+    if len(element.attrib) > len(result):
+        declared = {attribute for _, attribute, _ in attributes}
+        for attribute, value in element.attrib.items():
+            if attribute not in declared and not attribute.startswith(_XSI):
+                # Unknown, like an unknown element: kept under its name so the schema can refuse it.
+                result.setdefault(attribute.rpartition("}")[2], value)
     if element.text and element.text.strip():
         raise XMLDecodeError(f"<{etree.QName(element).localname}> must hold elements, not text")
     for child in element:

@@ -276,6 +276,18 @@ def test_delay_and_drop(admin, jfw):
     with pytest.raises(httpx.RemoteProtocolError):
         jfw.get(SMS)
     assert jfw.get(SMS).status_code == 200
+    dropped = admin.get("/journal", params={"path": SMS}).json()["entries"][1]
+    assert dropped.get("dropped") is True
+
+
+def test_a_drop_after_fault_runs_the_operation_and_loses_the_answer(admin, jfw):
+    rule = {"operationId": "delete_sms_setting", "dropAfter": True, "times": 1}
+    assert admin.post("/faults", json=rule).status_code == 201
+    with pytest.raises(httpx.RemoteProtocolError):
+        jfw.delete(f"{SMS}/demoSmsSetting0001")
+    assert jfw.get(f"{SMS}/demoSmsSetting0001").status_code == 404  # it did take effect
+    entry = admin.get("/journal", params={"method": "DELETE"}).json()["entries"][0]
+    assert (entry["status"], entry["dropped"]) == (200, True)
 
 
 def test_faults_never_touch_the_control_plane_and_need_an_action(admin):

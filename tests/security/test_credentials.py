@@ -35,3 +35,18 @@ def test_reproducible_secrets_only_when_asked_for():
     first, second = (create_app(seed=5, deterministic_secrets=True) for _ in range(2))
     assert issue(first) == issue(second)
     assert advanced_send(first) == advanced_send(second)
+
+
+def test_expired_tokens_are_purged_so_issuing_all_day_does_not_grow_the_fake():
+    from datetime import timedelta
+
+    from mockserver.providers.twosms.model import PURGE_TOKENS_ABOVE
+    from mockserver.providers.twosms.records import TOKENS
+
+    app = create_app()
+    for _ in range(PURGE_TOKENS_ABOVE):
+        issue(app)
+    app.backend.clock.advance(timedelta(hours=9))  # past every token's 8 hours
+    fresh = issue(app)
+    with app.backend.store.transaction() as tx:
+        assert [t.token for t in tx.rows(TOKENS)] == [fresh]

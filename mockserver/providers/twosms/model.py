@@ -62,6 +62,8 @@ from mockserver.providers.twosms.records import (
 from mockserver.providers.twosms.segments import segments
 from mockserver.providers.twosms.values import enum_value, parse_instant
 
+PURGE_TOKENS_ABOVE = 1_000
+"""Expired tokens are dropped when a new one is issued past this many."""
 READ_PAGE = "/_/twosms/read/{id}"
 """Where an advanced SMS's link leads: the recipient page (see pages.py), as the real service's
 link leads to a page; the API's recipient view stays at api/v1/sms/messages/{Id}?contactId=."""
@@ -93,7 +95,16 @@ class TwoSms:
                 expires_at=self.clock.now() + timedelta(seconds=TOKEN_LIFETIME_SECONDS),
             )
             tx.put(TOKENS, token.token, token)
+            if tx.count(TOKENS) > PURGE_TOKENS_ABOVE:
+                self._purge_expired_tokens(tx)
         return token
+
+    def _purge_expired_tokens(self, tx: Transaction) -> None:
+        """Expired tokens can never be used again: drop them, so issuing tokens all day does not
+        grow the fake. Runs once the table passes a size, so its cost is spread thin."""
+        now = self.clock.now()
+        for old in [t for t in tx.rows(TOKENS) if t.expires_at <= now]:
+            tx.delete(TOKENS, old.token)
 
     def authenticate(self, bearer: str) -> Caller:
         with self.store.transaction() as tx:
