@@ -22,6 +22,7 @@ from bench.workloads import (
     TWOSMS_CLIENT,
     Workload,
     all_workloads,
+    jframework_list,
     jframework_put,
     twosms_put_json,
 )
@@ -59,6 +60,8 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += rejected_bodies(settings)
     log("sends with waiters")
     lines += sends_with_waiters(settings, scratch)
+    log("a crowded brand beside")
+    lines += crowded_brand(settings, scratch)
     return lines
 
 
@@ -269,6 +272,28 @@ def sends_with_waiters(settings: Settings, scratch: Path) -> list[str]:
         f"| 0 | {cost.alone_ms:.2f} | 1.00x | |",
         f"| {cost.waiters} | {cost.waited_ms:.2f} | {ratio:.2f}x | <= 2x: {_met(ratio <= 2)} |",
     ]
+
+
+def crowded_brand(settings: Settings, scratch: Path) -> list[str]:
+    """The demo brand's PUT (isDefault) and list, alone vs beside a brand with 100,000 settings."""
+    crowd = 100_000 if settings.rounds > 1 else 1_000
+    path = str(scale.write_crowded_brand(scratch, crowd))
+    with running(start_fake, lambda: start_fake(["default", path])) as started:
+        rows = []
+        for workload in (jframework_put(), jframework_list()):
+            series = [Series(), Series()]
+            for server in started:
+                wrk.run(server, workload, settings.warmup)
+            for _ in range(settings.rounds):
+                for index, server in enumerate(started):
+                    series[index].runs.append(wrk.run(server, workload, settings.seconds))
+            ratio = series[1].rate / series[0].rate
+            rows.append(
+                [workload.name, f"{series[0].rate:,.0f}", f"{series[1].rate:,.0f}", f"{ratio:.2f}x",
+                 f">= 0.83x (1.2x the time): {_met(ratio >= 1 / 1.2)}"]
+            )  # fmt: skip
+    head = ["workload (demo brand)", "req/s alone", f"req/s beside {crowd:,} settings", "ratio", "goal"]
+    return ["", "## One brand's data does not slow another's", "", *report.table(head, rows)]
 
 
 def _met(met: bool) -> str:

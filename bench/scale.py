@@ -54,6 +54,22 @@ def world(messages: int) -> dict[str, object]:
     }
 
 
+def write_crowded_brand(directory: Path, settings: int) -> Path:
+    """Another JFramework brand (beside the demo world's) holding `settings` SMS settings."""
+    brand = {
+        "url": "crowded.example.com",
+        "authKeys": [{"key": "crowded-key", "role": "admin"}],
+        "smsSettings": [
+            {"id": f"crowded{i:011d}", "appIntegrationId": "twilio", "name": f"Crowded {i}", "username": "u",
+             "password": "p", "phoneNumber": "+15005550006", "isDefault": i == 0}
+            for i in range(settings)
+        ],
+    }  # fmt: skip
+    path = directory / f"crowded-{settings}.json"
+    path.write_text(json.dumps({"jframework": {"brands": [brand]}}))
+    return path
+
+
 def write_world(directory: Path, messages: int) -> Path:
     path = directory / f"world-{messages}.json"
     path.write_text(json.dumps(world(messages)))

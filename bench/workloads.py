@@ -117,6 +117,16 @@ def jframework_get() -> Workload:
     )
 
 
+def jframework_list() -> Workload:
+    return Workload(
+        "JFramework list",
+        "GET",
+        "/jframework/api/v1/app-integrations/sms",
+        dict(JFRAMEWORK_AUTH),
+        target=("jframework.sms", JFRAMEWORK_SETTING),
+    )
+
+
 def jframework_invalid_put() -> Workload:
     """Two problems (empty name, short phone number): the 400 path, state unchanged."""
     body = json.dumps({"name": "", "phoneNumber": "555", "description": "attempt {n}"})

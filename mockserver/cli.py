@@ -64,6 +64,23 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     )
     serve.add_argument("--access-log", action="store_true", help="log every request")
     serve.add_argument(
+        "--max-header-kib",
+        type=_count,
+        default=64,
+        metavar="KIB",
+        help="request headers past this are a 431 (64)",
+    )
+    serve.add_argument(
+        "--header-timeout",
+        type=float,
+        default=10.0,
+        metavar="SECONDS",
+        help="close a connection that takes longer to send a request's headers (10)",
+    )
+    serve.add_argument(
+        "--max-connections", type=_count, default=1000, metavar="N", help="answer 503 beyond this many (1000)"
+    )
+    serve.add_argument(
         "--ssl-certfile", metavar="PEM", help="serve HTTPS with this certificate (and --ssl-keyfile)"
     )
     serve.add_argument("--ssl-keyfile", metavar="PEM", help="the certificate's private key")
@@ -176,6 +193,7 @@ def _check_fixtures(files: Sequence[str], providers: Sequence[Provider]) -> int:
 
 def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     from mockserver.app import create_app
+    from mockserver.http_limits import HttpLimits
     from mockserver.server import bind, uvicorn_config
 
     try:
@@ -224,7 +242,9 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     import uvicorn
 
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
-    server = uvicorn.Server(uvicorn_config(app, access_log=args.access_log, log_level="info", **tls))
+    limits = HttpLimits(args.max_header_kib * 1024, args.header_timeout, args.max_connections)
+    config = uvicorn_config(app, limits, access_log=args.access_log, log_level="info", **tls)
+    server = uvicorn.Server(config)
     # What start-up built (specs, compiled plans, fixtures) lives as long as the process: keep it out
     # of the cyclic collector's way, which otherwise rescans it on every full collection (~10% of
     # the CPU a request costs, measured under load).

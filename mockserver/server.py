@@ -12,6 +12,7 @@ import uvicorn
 
 from mockserver.app import MockApp, create_app
 from mockserver.client import Clock, Controls, Faults, Journal, Outbox, Tenant
+from mockserver.http_limits import HttpLimits, protocol_with
 
 
 class _Server(uvicorn.Server):
@@ -37,9 +38,16 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: Any, **overrides: Any) -> uvicorn.Config:
+def uvicorn_config(app: Any, limits: HttpLimits | None = None, **overrides: Any) -> uvicorn.Config:
     """The one place where the server settings `mockserver serve` uses are decided."""
-    options: dict[str, Any] = {"log_level": "warning", "access_log": False, "lifespan": "off"}
+    limits = limits or HttpLimits()
+    options: dict[str, Any] = {
+        "log_level": "warning",
+        "access_log": False,
+        "lifespan": "off",
+        "http": protocol_with(limits),
+        "limit_concurrency": limits.max_connections,
+    }
     options.update(overrides)
     return uvicorn.Config(app, **options)
 
@@ -54,10 +62,12 @@ class MockServer:
         host: str = "127.0.0.1",
         port: int = 0,
         app: MockApp | None = None,
+        limits: HttpLimits | None = None,
         **app_options: Any,
     ) -> None:
         self.app = app if app is not None else create_app(fixtures, **app_options)
         self.admin_token = self.app.guard.token
+        self.limits = limits
         self.host = host
         self._requested_port = port
         self._server: _Server | None = None
@@ -88,7 +98,7 @@ class MockServer:
         sock = bind(self.host, self._requested_port)
         self.port = sock.getsockname()[1]
         self.app.backend.public_url = self.url
-        self._server = _Server(uvicorn_config(self.app))
+        self._server = _Server(uvicorn_config(self.app, self.limits))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
         )

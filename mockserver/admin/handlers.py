@@ -68,7 +68,11 @@ class AdminHandlers:
 
     async def dump_state(self) -> Any:
         tables = self.world.backend.store.snapshot()
-        return {name: [_plain(record) for record in rows.values()] for name, rows in sorted(tables.items())}
+        return {
+            name: [_plain(record) for record in rows.values()]
+            for name, rows in sorted(tables.items())
+            if not name.startswith("index:")  # indexes over other tables, not state of their own
+        }
 
     async def take_snapshot(self, name: str) -> Any:
         try:

@@ -180,7 +180,7 @@ class Api:
         """Authenticate, check parameters and body: what the handler is called with."""
         query_string = scope.get("query_string", b"")
         if plan.security:
-            kwargs["token_info"] = plan.authenticate(headers, query_string)
+            kwargs["token_info"] = plan.authenticate(headers, query_string, exchange.method, exchange.path)
         kwargs.update(plan.parameters(path_params, query_string, headers))
         if plan.bodies:
             parsed = _parsed_body(plan, exchange.body, exchange.content_type, exchange.charset)

@@ -131,9 +131,11 @@ class Plan:
     """By declared media type or range, lower-cased, most specific first."""
     body_required: bool
 
-    def authenticate(self, headers: Mapping[str, str], query_string: bytes) -> Any:
+    def authenticate(
+        self, headers: Mapping[str, str], query_string: bytes, method: str = "GET", path: str = ""
+    ) -> Any:
         """The security info the handler gets as `token_info` (per scheme when several)."""
-        return authenticate(self.security, Credentials(headers, query_string))
+        return authenticate(self.security, Credentials(headers, query_string, method, path))
 
     def parameters(
         self, path: Mapping[str, str], query_string: bytes, headers: Mapping[str, str]

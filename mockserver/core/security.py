@@ -42,10 +42,13 @@ class Refused(HttpProblem):
 
 @dataclass(frozen=True, slots=True)
 class Credentials:
-    """What the schemes read from a request."""
+    """What the schemes read from a request; also what a security function taking `request` gets
+    (as Connexion hands it its request): `.headers` (lower-cased names), `.method`, `.path`."""
 
     headers: Mapping[str, str]
     query_string: bytes
+    method: str = "GET"
+    path: str = ""
 
     def query(self, name: str) -> str | None:
         pairs = parse_qsl(self.query_string.decode("latin-1"), keep_blank_values=True)
@@ -84,7 +87,7 @@ class Scheme:
     """The header, query or cookie name."""
     verify: Callable[..., Any]
     passes: frozenset[str]
-    """Extra arguments the function takes: `headers`, `required_scopes`."""
+    """Extra arguments the function takes: `headers`, `request`, `required_scopes`."""
     validate_scopes: Callable[[list[str], Any], bool] | None
 
     def check(self, request: Credentials, scopes: list[str]) -> Any:
@@ -117,6 +120,8 @@ class Scheme:
         extra: dict[str, Any] = {}
         if "headers" in self.passes:
             extra["headers"] = request.headers
+        if "request" in self.passes:
+            extra["request"] = request
         if "required_scopes" in self.passes:
             extra["required_scopes"] = scopes
         info = self.verify(*credential, **extra)
@@ -220,7 +225,7 @@ def compile_scheme(name: str, spec: dict, functions: Any, pointer: str) -> Schem
     verify = _function(spec, key, functions, pointer)
     scope_check = _function(spec, "x-scopeValidateFunc", functions, pointer, required=False)
     parameters = inspect.signature(verify).parameters
-    passes = frozenset(p for p in ("headers", "required_scopes") if p in parameters)
+    passes = frozenset(p for p in ("headers", "request", "required_scopes") if p in parameters)
     location = spec.get("in", "header") if kind == "apiKey" else "header"
     key_name = spec.get("name", "Authorization") if kind == "apiKey" else "Authorization"
     return Scheme(name, kind, location, key_name, verify, passes, scope_check)

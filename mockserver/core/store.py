@@ -36,11 +36,13 @@ class Transaction:
     def __init__(self, tables: dict[str, dict[Any, Any]]) -> None:
         self._tables = tables
         self._undo: list[tuple[str, Any, Any]] = []
+        self._created: list[str] = []
 
     def _table(self, name: str) -> dict[Any, Any]:
         table = self._tables.get(name)
         if table is None:
             table = self._tables[name] = {}
+            self._created.append(name)
         return table
 
     def get(self, table: str, key: Any, default: Any = None) -> Any:
@@ -71,6 +73,10 @@ class Transaction:
             else:
                 rows[key] = previous
         self._undo.clear()
+        for name in self._created:  # a table this transaction created is gone with it
+            if not self._tables.get(name, True):
+                del self._tables[name]
+        self._created.clear()
 
 
 class _Scope:

@@ -472,3 +472,12 @@ def test_a_configured_rate_limit_answers_429_with_retry_after(tmp_path):
             assert "rate limit" in envelope["message"]
             server.app.backend.clock.advance(timedelta(seconds=60))
             assert client.get(SMS).status_code == 200
+
+
+def test_a_viewers_write_is_a_403_before_its_body_is_checked(server):
+    """J3: who may do it comes before what was sent (a viewer's invalid PUT was a 400)."""
+    viewer = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-viewer-key"}
+    url = f"{server.jframework_url}/api/v1/app-integrations/sms/demoSmsSetting0001"
+    answer = httpx.put(url, json={"name": "", "phoneNumber": "555"}, headers=viewer)
+    assert answer.status_code == 403 and answer.json()["errors"][0]["code"] == "AccessDenied"
+    assert httpx.get(url, headers=viewer).status_code == 200  # reading stays allowed

@@ -105,6 +105,8 @@ def _bound(handler_class: type, handlers: Any) -> type:
                 extra: dict[str, Any] = {}
                 if "headers" in wanted:
                     extra["headers"] = {k.lower(): v for k, v in request.headers.items()}
+                if "request" in wanted:
+                    extra["request"] = request  # Connexion's own request, as Connexion passes it
                 if "required_scopes" in wanted:
                     extra["required_scopes"] = required_scopes
                 return function(*credentials, **extra)

@@ -223,3 +223,28 @@ def test_a_rate_limited_key_gets_429_until_the_window_turns(backend: Backend, jf
     jfw.authenticate("demo.example.com", "admin")  # other keys are not limited
     backend.clock.advance(timedelta(seconds=50))
     assert jfw.authenticate("demo.example.com", "slow") == ADMIN
+
+
+def test_the_brand_index_follows_creates_defaults_deletes_and_rollbacks():
+    from mockserver import create_app
+    from mockserver.providers.jframework.model import DEFAULTS, brand_settings
+
+    app = create_app()
+    model = app.handlers["jframework"].model
+    caller = model.authenticate("demo.example.com", "demo-admin-key")
+    body = {"appIntegrationId": "twilio", "name": "n", "username": "u", "password": "p",
+            "phoneNumber": "+15005550006", "isDefault": True}  # fmt: skip
+    created = model.create_setting(caller, body)
+    with app.backend.store.transaction() as tx:
+        assert tx.get(DEFAULTS, "demo.example.com") == created.setting.id
+        ids = [s.id for s in brand_settings(tx, "demo.example.com")]
+        assert created.setting.id in ids and all(
+            s.brand == "demo.example.com" for s in brand_settings(tx, "demo.example.com")
+        )
+        other_defaults = [s.id for s in brand_settings(tx, "other.example.com") if s.is_default]
+    assert [v.setting.id for v in model.list_settings(caller) if v.setting.is_default] == [created.setting.id]
+    model.delete_setting(caller, created.setting.id)
+    with app.backend.store.transaction() as tx:
+        assert tx.get(DEFAULTS, "demo.example.com") is None
+        assert created.setting.id not in [s.id for s in brand_settings(tx, "demo.example.com")]
+        assert [s.id for s in brand_settings(tx, "other.example.com") if s.is_default] == other_defaults

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Any
 
 from mockserver.providers.jframework import envelope
 from mockserver.providers.jframework.model import Caller, JFramework, TestMessage
 
 REJECTED_CREDENTIALS = "The SMS provider rejected the credentials."
+READ_METHODS = frozenset({"GET", "HEAD"})
 
 
 def _caller(token_info: dict[str, Any]) -> Caller:
@@ -25,8 +25,13 @@ class JFrameworkHandlers:
     def check_brand_url(self, api_key: str) -> dict[str, Any]:
         return {"brand": self.model.authenticate_brand(api_key)}
 
-    def check_auth_key(self, api_key: str, headers: Mapping[str, str]) -> dict[str, Any]:
-        return {"caller": self.model.authenticate(headers.get("brand-url", ""), api_key)}
+    def check_auth_key(self, api_key: str, request: Any) -> dict[str, Any]:
+        """The key, for its brand; a viewer's key on a write is a 403 here, before the body is
+        checked (J3: who may do it comes before what was sent)."""
+        caller = self.model.authenticate(request.headers.get("brand-url", ""), api_key)
+        if request.method not in READ_METHODS:
+            self.model.require_admin(caller)
+        return {"caller": caller}
 
     async def list_app_integrations(
         self,

@@ -24,6 +24,10 @@ PROVIDER = "jframework"
 BRANDS, KEYS, CATALOGUE, SETTINGS, RATE = (
     f"{PROVIDER}.{t}" for t in ("brands", "keys", "catalogue", "sms", "rate")
 )
+INDEX_PREFIX = "index:"
+"""Tables that only index others (not state of their own; the state dump leaves them out)."""
+DEFAULTS = f"{INDEX_PREFIX}{PROVIDER}.defaults"
+"""brand -> the id of its default setting."""
 
 Role = Literal["admin", "viewer"]
 Status = Literal["Active", "Inactive"]
@@ -179,13 +183,35 @@ def parse_status(value: object) -> Status:
     return status
 
 
+def brand_index(host: str) -> str:
+    """The table of one brand's setting ids: a brand's list never reads another brand's settings."""
+    return f"{INDEX_PREFIX}{SETTINGS}@{host}"
+
+
 def save_setting(tx: Transaction, setting: SmsSetting) -> None:
-    """Store a setting; a new default clears the brand's other default in the same transaction (J6)."""
+    """Store a setting; a new default clears the brand's other default in the same transaction (J6).
+    A setting never changes brand (fixtures refuse it), so its brand index entry is set once."""
+    default_id = tx.get(DEFAULTS, setting.brand)
     if setting.is_default:
-        for other in tx.rows(SETTINGS):
-            if other.brand == setting.brand and other.is_default and other.id != setting.id:
-                tx.put(SETTINGS, other.id, replace(other, is_default=False))
+        if default_id is not None and default_id != setting.id:
+            other = tx.get(SETTINGS, default_id)
+            tx.put(SETTINGS, other.id, replace(other, is_default=False))
+        tx.put(DEFAULTS, setting.brand, setting.id)
+    elif default_id == setting.id:
+        tx.delete(DEFAULTS, setting.brand)
     tx.put(SETTINGS, setting.id, setting)
+    tx.put(brand_index(setting.brand), setting.id, setting.id)
+
+
+def delete_setting(tx: Transaction, setting: SmsSetting) -> None:
+    tx.delete(SETTINGS, setting.id)
+    tx.delete(brand_index(setting.brand), setting.id)
+    if tx.get(DEFAULTS, setting.brand) == setting.id:
+        tx.delete(DEFAULTS, setting.brand)
+
+
+def brand_settings(tx: Transaction, host: str) -> list[SmsSetting]:
+    return [tx.get(SETTINGS, setting_id) for setting_id in tx.rows(brand_index(host))]
 
 
 class JFramework:
@@ -224,7 +250,7 @@ class JFramework:
             tx.put(RATE, key, RateWindow(start, count + 1))
 
     @staticmethod
-    def _require_admin(caller: Caller) -> None:
+    def require_admin(caller: Caller) -> None:
         if caller.role != "admin":
             raise AccessDenied(f"The role {caller.role!r} may only read.")
 
@@ -270,7 +296,7 @@ class JFramework:
 
     def list_settings(self, caller: Caller) -> list[SettingView]:
         with self.store.transaction() as tx:
-            owned = [s for s in tx.rows(SETTINGS) if s.brand == caller.brand]
+            owned = brand_settings(tx, caller.brand)
             owned.sort(key=lambda s: s.created)  # stable: same instant keeps insertion order
             return [self._view(tx, s) for s in owned]
 
@@ -279,7 +305,7 @@ class JFramework:
             return self._view(tx, self._owned(tx, caller, setting_id))
 
     def create_setting(self, caller: Caller, command: Mapping[str, Any]) -> SettingView:
-        self._require_admin(caller)
+        self.require_admin(caller)
         with self.store.transaction() as tx:
             setting = self._from_command(
                 tx,
@@ -292,7 +318,7 @@ class JFramework:
             return self._view(tx, setting)
 
     def update_setting(self, caller: Caller, setting_id: str, command: Mapping[str, Any]) -> SettingView:
-        self._require_admin(caller)
+        self.require_admin(caller)
         with self.store.transaction() as tx:
             current = self._owned(tx, caller, setting_id)
             setting = self._from_command(
@@ -302,9 +328,9 @@ class JFramework:
             return self._view(tx, setting)
 
     def delete_setting(self, caller: Caller, setting_id: str) -> None:
-        self._require_admin(caller)
+        self.require_admin(caller)
         with self.store.transaction() as tx:
-            tx.delete(SETTINGS, self._owned(tx, caller, setting_id).id)
+            delete_setting(tx, self._owned(tx, caller, setting_id))
 
     def _new_setting_id(self, tx: Transaction) -> str:
         while True:
@@ -334,7 +360,7 @@ class JFramework:
     # -- test send (J11) ------------------------------------------------------------------------
     def send_test(self, caller: Caller, integration_id: str, message: TestMessage) -> bool:
         """True if the provider accepted the credentials, in which case the SMS is in the outbox."""
-        self._require_admin(caller)
+        self.require_admin(caller)
         with self.store.transaction() as tx:
             integration = self._sms_integration(tx, integration_id)
         accepted = integration.credentials is None or (

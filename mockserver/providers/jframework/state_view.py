@@ -6,11 +6,10 @@ from datetime import datetime
 
 from mockserver.core.store import Transaction
 from mockserver.providers.base import StateTable
-from mockserver.providers.jframework.model import BRANDS, SETTINGS, SmsSetting
+from mockserver.providers.jframework.model import BRANDS, brand_settings
 
 
 def tables(tx: Transaction, now: datetime) -> list[StateTable]:
-    settings: list[SmsSetting] = tx.rows(SETTINGS)
     return [
         StateTable(
             f"SMS settings of {brand.host}",
@@ -24,8 +23,7 @@ def tables(tx: Transaction, now: datetime) -> list[StateTable]:
                     s.status,
                     "default" if s.is_default else "",
                 )
-                for s in settings
-                if s.brand == brand.host
+                for s in brand_settings(tx, brand.host)
             ],
         )
         for brand in tx.rows(BRANDS)

@@ -1,0 +1,105 @@
+"""HTTP limits uvicorn's httptools protocol lacks: the size of a request's headers, and the time a
+client may take to send them. Without them one client can stall every other (a 64 MiB header
+takes httptools seconds to parse) or hold connections open for ever.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from typing import Any
+
+from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
+
+
+@dataclass(frozen=True)
+class HttpLimits:
+    max_header_bytes: int = 64 * 1024
+    """A request whose request line and headers pass this is answered 431 and closed."""
+    header_timeout: float = 10.0
+    """Seconds a client has, from connecting or finishing a response, to send a request's headers."""
+    max_connections: int = 1000
+    """Open connections and requests in flight beyond this are answered 503 (uvicorn's limit)."""
+
+
+def protocol_with(limits: HttpLimits) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with `limits` applied."""
+
+    class LimitedHttpProtocol(HttpToolsProtocol):
+        def connection_made(self, transport: Any) -> None:  # type: ignore[override]
+            super().connection_made(transport)
+            self._header_bytes = self._header_size = 0
+            self._reading_headers, self._too_large = True, False
+            self._header_timer: asyncio.TimerHandle | None = None
+            self._arm_header_timer()
+
+        def _arm_header_timer(self) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            self._header_timer = self.loop.call_later(limits.header_timeout, self._headers_too_slow)
+
+        def _headers_too_slow(self) -> None:
+            if self._reading_headers and not self.transport.is_closing():
+                self.transport.close()  # idle, or dripping its headers: not worth a slot
+
+        def data_received(self, data: bytes) -> None:
+            if self._reading_headers:
+                self._header_bytes += len(data)
+            super().data_received(data)
+            # Counted before parsing; refused only if the headers are still unfinished after this
+            # chunk, so a body arriving with the headers never counts against them.
+            if self._reading_headers and self._header_bytes > limits.max_header_bytes:
+                self._refuse_headers()
+
+        def _refuse_headers(self) -> None:
+            if self.transport.is_closing():
+                return
+            message = b"Request header fields too large."
+            self.transport.write(
+                b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
+                b"content-length: " + str(len(message)).encode() + b"\r\nconnection: close\r\n\r\n" + message
+            )
+            self.transport.close()
+
+        def on_message_begin(self) -> None:
+            super().on_message_begin()
+            self._reading_headers, self._header_bytes, self._header_size = True, 0, 0
+            self._too_large = False
+
+        # The exact size, as the parser hands over the request line and each header.
+        def on_url(self, url: bytes) -> None:
+            self._count(len(url))
+            super().on_url(url)
+
+        def on_header(self, name: bytes, value: bytes) -> None:
+            self._count(len(name) + len(value))
+            super().on_header(name, value)
+
+        def _count(self, size: int) -> None:
+            self._header_size += size
+            if self._header_size > limits.max_header_bytes:
+                self._too_large = True
+                raise ValueError("request headers too large")  # stops the parser: see send_400_response
+
+        def send_400_response(self, msg: str) -> None:
+            if self._too_large:
+                self._refuse_headers()
+            else:
+                super().send_400_response(msg)
+
+        def on_headers_complete(self) -> None:
+            self._reading_headers = False
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            super().on_headers_complete()
+
+        def on_response_complete(self) -> None:
+            super().on_response_complete()
+            self._arm_header_timer()  # the next request's headers (an idle one: keep-alive closes it)
+
+        def connection_lost(self, exc: Exception | None) -> None:
+            if self._header_timer is not None:
+                self._header_timer.cancel()
+            super().connection_lost(exc)
+
+    return LimitedHttpProtocol
