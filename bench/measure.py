@@ -62,6 +62,8 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += sends_with_waiters(settings, scratch)
     log("a crowded brand beside")
     lines += crowded_brand(settings, scratch)
+    log("memory after big requests")
+    lines += memory_after_big_requests(settings)
     return lines
 
 
@@ -294,6 +296,36 @@ def crowded_brand(settings: Settings, scratch: Path) -> list[str]:
             )  # fmt: skip
     head = ["workload (demo brand)", "req/s alone", f"req/s beside {crowd:,} settings", "ratio", "goal"]
     return ["", "## One brand's data does not slow another's", "", *report.table(head, rows)]
+
+
+def memory_after_big_requests(settings: Settings) -> list[str]:
+    """RSS after requests near every limit (1 MB bodies, 60 KiB headers) vs after small ones."""
+    count = 1_000 if settings.rounds > 1 else 50
+    path = f"/jframework/api/v1/app-integrations/sms/{JFRAMEWORK_SETTING}"
+
+    def send(fake: Server, body: bytes, pad: str) -> float:
+        headers = {**JFRAMEWORK_AUTH, "Content-Type": "application/json", "X-Pad": pad}
+        with httpx.Client(base_url=fake.url, timeout=60) as client:
+            for _ in range(count):
+                client.put(path, content=body, headers=headers)
+        return fake.rss_mib()
+
+    with running(start_fake) as (fake,):
+        small = send(fake, b'{"name": "x"}', "s")
+        big = send(fake, b'{"name": "' + b"x" * 999_000 + b'"}', "h" * 60_000)
+    ratio = big / small
+    return [
+        "",
+        "## Memory after big requests",
+        "",
+        f"RSS of one fake after {count:,} small PUTs, then after {count:,} more with 1 MB bodies and 60 KiB "
+        "of headers (the journal keeps at most 8 MiB; bodies and headers are cut).",
+        "",
+        "| after | RSS MiB | ratio | goal |",
+        "|---|---|---|---|",
+        f"| {count:,} small | {small:.1f} | 1.00x | |",
+        f"| {count:,} big | {big:.1f} | {ratio:.2f}x | <= 1.2x: {_met(ratio <= 1.2)} |",
+    ]
 
 
 def _met(met: bool) -> str:

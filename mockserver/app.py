@@ -29,7 +29,7 @@ from mockserver.core.backend import Backend
 from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, Observer, send_response
 from mockserver.core.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
 from mockserver.core.fixtures import load_yaml
-from mockserver.core.journal import MAX_BODY_CHARS, JournalEntry, bounded_headers
+from mockserver.core.journal import DEFAULT_MAX_BYTES, MAX_BODY_BYTES, JournalEntry, bounded_headers
 from mockserver.core.render import Response, json_response
 from mockserver.core.routes import RouteTable
 from mockserver.guard import COOKIE, Guard
@@ -151,7 +151,7 @@ class MockApp:
                     duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
                     tenant=tenant,
                     raw_headers=bounded_headers(tuple(scope["headers"])),
-                    raw_body=exchange.body[: MAX_BODY_CHARS * 4],
+                    raw_body=exchange.body[:MAX_BODY_BYTES],
                     dropped=exchange.dropped,
                     **_answer_if_error(exchange),
                 )
@@ -231,7 +231,7 @@ def _answer_if_error(exchange: Exchange) -> dict[str, Any]:
     answer = exchange.answer
     if answer is None or answer.status < 400:
         return {}
-    return {"error_body": answer.body[: MAX_BODY_CHARS * 4], "response_type": answer.media_type}
+    return {"error_body": answer.body[:MAX_BODY_BYTES], "response_type": answer.media_type}
 
 
 EMPTY_JSON_BODY = {
@@ -333,6 +333,7 @@ def create_app(
     deterministic_secrets: bool = False,
     admin_token: str | None = None,
     allowed_hosts: Sequence[str] = (),
+    journal_bytes: int = DEFAULT_MAX_BYTES,
     **options: Any,
 ) -> MockApp:
     """Build the fake on `fixtures` (default: the bundled demo world) with the registered providers
@@ -343,5 +344,6 @@ def create_app(
         seed=seed,
         journal_limit=journal_limit,
         deterministic_secrets=deterministic_secrets,
+        journal_bytes=journal_bytes,
     )
     return MockApp(world, guard=Guard.of(admin_token, allowed_hosts), **options)

@@ -92,6 +92,13 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         help="requests kept in the journal (default 10000)",
     )
     serve.add_argument(
+        "--journal-mib",
+        type=_count,
+        default=8,
+        metavar="MIB",
+        help="memory the journal may use; the oldest entries go first (default 8)",
+    )
+    serve.add_argument(
         "--validate-responses",
         action=argparse.BooleanOptionalAction,
         default=False,
@@ -206,6 +213,7 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             allowed_hosts=args.allowed_host,
             validate_responses=args.validate_responses,
             journal_limit=args.journal_limit,
+            journal_bytes=args.journal_mib * 1024 * 1024,
         )
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)

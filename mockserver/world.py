@@ -17,7 +17,7 @@ from mockserver.core.backend import Backend, BackendSnapshot
 from mockserver.core.errors import DomainError
 from mockserver.core.faults import Faults
 from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
-from mockserver.core.journal import Journal
+from mockserver.core.journal import DEFAULT_MAX_BYTES, Journal
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
 
@@ -49,11 +49,12 @@ class World:
         seed: int = 0,
         journal_limit: int = 10_000,
         deterministic_secrets: bool = False,
+        journal_bytes: int = DEFAULT_MAX_BYTES,
     ) -> None:
         self.backend = Backend(seed=seed, deterministic_secrets=deterministic_secrets)
         self.providers = {p.name: p for p in providers}
         self.handlers = {p.name: p.build_handlers(self.backend) for p in providers}
-        self.journal = Journal(journal_limit)
+        self.journal = Journal(journal_limit, journal_bytes)
         self.faults = Faults()
         self.snapshots: dict[str, BackendSnapshot] = {}
         self.fixture_schema = FixtureSchema(fixture_schema(providers))

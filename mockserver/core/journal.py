@@ -16,6 +16,8 @@ MASK = "****"
 SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
 SECRET_FIELDS = frozenset({"password", "client_secret", "secret", "authkey", "auth-key", "access_token"})
 MAX_BODY_CHARS = 16 * 1024
+MAX_BODY_BYTES = MAX_BODY_CHARS
+"""Of a body, the journal keeps this much (what it shows is at most MAX_BODY_CHARS characters)."""
 _XML_SECRET = re.compile(r"(<(Password|ClientSecret|Secret|AuthKey)>)[^<]*(?:(</\2>)|$)", re.IGNORECASE)
 _SECRET_NAMES = r"(?:password|client_?secret|secret|auth-?key|access_token)"
 _ANY_SECRET = re.compile(_SECRET_NAMES, re.IGNORECASE)
@@ -36,9 +38,9 @@ class JournalEntry:
     tenant: str | None = None
     raw_headers: tuple[tuple[bytes, bytes], ...] = ()
     raw_body: bytes = b""
-    """At most MAX_BODY_CHARS * 4 bytes of the body."""
+    """At most MAX_BODY_BYTES of the body."""
     error_body: bytes = b""
-    """What was answered, for an error (status >= 400) only: at most MAX_BODY_CHARS * 4 bytes."""
+    """What was answered, for an error (status >= 400) only: at most MAX_BODY_BYTES."""
     response_type: str = ""
     dropped: bool = False
     """A fault dropped the connection instead of answering."""
@@ -69,7 +71,7 @@ def mask_body(raw: bytes, content_type: str) -> str | None:
     does not parse (or was cut at the size limit) and names a secret field is not shown at all."""
     if not raw:
         return None
-    text = _decode(raw[: MAX_BODY_CHARS * 4], content_type)
+    text = _decode(raw[:MAX_BODY_BYTES], content_type)
     masked = _masked_by_parsing(text, content_type)
     if masked is None and _ANY_SECRET.search(text):
         # It could not be read as its type says, and it names a secret: show none of it.
@@ -117,7 +119,9 @@ def _mask_json(value: object) -> object:
     return value
 
 
-MAX_HEADER_BYTES = 16 * 1024
+DEFAULT_MAX_BYTES = 8 * 1024 * 1024
+"""The journal's byte budget: thousands of ordinary requests, a few hundred huge ones."""
+MAX_HEADER_BYTES = 8 * 1024
 """Of a request's headers, the journal keeps this much; the rest is cut (a marker says so)."""
 ENTRY_OVERHEAD = 600
 """Bytes an entry costs besides its bodies and headers (objects, strings), for the byte budget."""
@@ -129,7 +133,7 @@ def bounded_headers(headers: tuple[tuple[bytes, bytes], ...]) -> tuple[tuple[byt
     for name, value in headers:
         size += len(name) + len(value)
         if size > MAX_HEADER_BYTES:
-            kept.append((b"x-mockserver-journal", b"headers cut at 16 KiB"))
+            kept.append((b"x-mockserver-journal", b"headers cut at 8 KiB"))
             break
         kept.append((name, value))
     return tuple(kept)
@@ -151,7 +155,7 @@ class Journal:
     """The newest entries, at most `limit` of them and `max_bytes` in all; older ones fall off, so
     memory stays flat whatever the requests carried."""
 
-    def __init__(self, limit: int = 10_000, max_bytes: int = 64 * 1024 * 1024) -> None:
+    def __init__(self, limit: int = 10_000, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
         self._lock = threading.Lock()
         self._entries: deque[tuple[JournalEntry, int]] = deque()
         self._limit, self._max_bytes, self._bytes = limit, max_bytes, 0
