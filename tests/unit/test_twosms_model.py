@@ -6,19 +6,18 @@ import pytest
 
 from mockserver.core.backend import Backend
 from mockserver.providers.twosms import fixtures
-from mockserver.providers.twosms.model import (
-    Caller,
+from mockserver.providers.twosms.errors import (
     ContactNotFound,
     InsufficientCredits,
     InvalidClient,
     MessageAlreadyRead,
     MessageDissolved,
     MessageExpired,
-    TwoSms,
     Unauthorized,
     UnsupportedGrantType,
 )
-from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES
+from mockserver.providers.twosms.model import TwoSms
+from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES, Caller
 from mockserver.providers.twosms.segments import is_gsm7, segments
 
 ACCOUNT = "71a9437e-9ae2-410d-b3d1-983c44a55dcd"

@@ -7,8 +7,8 @@ from typing import Any
 
 from mockserver.core.clock import isoformat
 from mockserver.providers.twosms import envelope
-from mockserver.providers.twosms.model import Caller, MessageView, SmsTransaction, TwoSms
-from mockserver.providers.twosms.records import Reply
+from mockserver.providers.twosms.model import TwoSms
+from mockserver.providers.twosms.records import Caller, MessageView, Reply, SmsTransaction
 
 
 class TwoSmsHandlers:

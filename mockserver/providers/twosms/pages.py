@@ -19,7 +19,7 @@ from starlette.routing import BaseRoute, Route
 from mockserver.core.errors import DomainError
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
-from mockserver.providers.twosms.model import MessageView
+from mockserver.providers.twosms.records import MessageView
 from mockserver.web.templating import Pages
 
 PAGES = Pages(Path(__file__).resolve().parent / "templates")
