@@ -334,6 +334,8 @@ def create_app(
     admin_token: str | None = None,
     allowed_hosts: Sequence[str] = (),
     journal_bytes: int = DEFAULT_MAX_BYTES,
+    max_messages: int = 200_000,
+    outbox_limit: int = 10_000,
     **options: Any,
 ) -> MockApp:
     """Build the fake on `fixtures` (default: the bundled demo world) with the registered providers
@@ -345,5 +347,7 @@ def create_app(
         journal_limit=journal_limit,
         deterministic_secrets=deterministic_secrets,
         journal_bytes=journal_bytes,
+        max_messages=max_messages,
+        outbox_limit=outbox_limit,
     )
     return MockApp(world, guard=Guard.of(admin_token, allowed_hosts), **options)

@@ -92,6 +92,20 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         help="requests kept in the journal (default 10000)",
     )
     serve.add_argument(
+        "--max-messages",
+        type=_count,
+        default=200_000,
+        metavar="N",
+        help="sent messages a provider keeps; the oldest go first (default 200000)",
+    )
+    serve.add_argument(
+        "--outbox-limit",
+        type=_count,
+        default=10_000,
+        metavar="N",
+        help="SMS the outbox keeps (default 10000)",
+    )
+    serve.add_argument(
         "--journal-mib",
         type=_count,
         default=8,
@@ -214,6 +228,8 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             validate_responses=args.validate_responses,
             journal_limit=args.journal_limit,
             journal_bytes=args.journal_mib * 1024 * 1024,
+            max_messages=args.max_messages,
+            outbox_limit=args.outbox_limit,
         )
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)

@@ -18,6 +18,7 @@ from mockserver.core.errors import DomainError
 from mockserver.core.faults import Faults
 from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
 from mockserver.core.journal import DEFAULT_MAX_BYTES, Journal
+from mockserver.core.outbox import Outbox
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
 
@@ -50,8 +51,15 @@ class World:
         journal_limit: int = 10_000,
         deterministic_secrets: bool = False,
         journal_bytes: int = DEFAULT_MAX_BYTES,
+        max_messages: int = 200_000,
+        outbox_limit: int = 10_000,
     ) -> None:
-        self.backend = Backend(seed=seed, deterministic_secrets=deterministic_secrets)
+        self.backend = Backend(
+            seed=seed,
+            deterministic_secrets=deterministic_secrets,
+            outbox=Outbox(outbox_limit),
+            max_messages=max_messages,
+        )
         self.providers = {p.name: p for p in providers}
         self.handlers = {p.name: p.build_handlers(self.backend) for p in providers}
         self.journal = Journal(journal_limit, journal_bytes)

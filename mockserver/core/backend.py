@@ -28,6 +28,8 @@ class Backend:
     clock: Clock = field(default_factory=Clock)
     store: Store = field(default_factory=Store)
     outbox: Outbox = field(default_factory=Outbox)
+    max_messages: int = 200_000
+    """How many sent messages a provider keeps (the oldest go first): memory stays bounded."""
     public_url: str = "http://127.0.0.1:8080"
     """Where clients reach this fake; links in delivered SMS point here. Set once serving."""
     ids: IdGenerator = field(init=False)

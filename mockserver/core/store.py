@@ -52,6 +52,11 @@ class Transaction:
         """Every record of `table`, in insertion order."""
         return list(self._tables.get(table, {}).values())
 
+    def oldest(self, table: str) -> Any:
+        """The record put first (and still there) in `table`, or None: tables keep insertion order."""
+        rows = self._tables.get(table)
+        return next(iter(rows.values())) if rows else None
+
     def count(self, table: str) -> int:
         return len(self._tables.get(table, {}))
 

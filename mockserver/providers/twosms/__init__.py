@@ -18,7 +18,14 @@ from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
 
 
 def _handlers(backend: Backend) -> TwoSmsHandlers:
-    model = TwoSms(backend.store, backend.clock, backend.ids, backend.outbox, lambda: backend.public_url)
+    model = TwoSms(
+        backend.store,
+        backend.clock,
+        backend.ids,
+        backend.outbox,
+        lambda: backend.public_url,
+        backend.max_messages,
+    )
     return TwoSmsHandlers(model)
 
 

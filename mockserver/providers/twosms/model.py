@@ -70,10 +70,17 @@ class TwoSms(RecipientSide):
     """The 2SMS backend over the shared store, clock, ids and outbox."""
 
     def __init__(
-        self, store: Store, clock: Clock, ids: IdGenerator, outbox: Outbox, public_url: Callable[[], str]
+        self,
+        store: Store,
+        clock: Clock,
+        ids: IdGenerator,
+        outbox: Outbox,
+        public_url: Callable[[], str],
+        max_messages: int = 200_000,
     ) -> None:
         self.store, self.clock, self.ids, self.outbox = store, clock, ids, outbox
         self.public_url = public_url
+        self.max_messages = max_messages
 
     # -- tokens (T2, T3) -----------------------------------------------------------------------
     def issue_token(self, grant_type: str, client_id: str, secret: str) -> Token:
@@ -195,6 +202,8 @@ class TwoSms(RecipientSide):
             tx.put(MESSAGES, message.id, message)
             if queued:
                 tx.put(QUEUE, message.id, message.id)
+            while tx.count(MESSAGES) > self.max_messages:
+                self._evict(tx, tx.oldest(MESSAGES))
         if not queued:
             self._deliver(message, message.recipients)
         return result
@@ -259,6 +268,12 @@ class TwoSms(RecipientSide):
             credits_before=account.credits,
             credits_after=account.credits - cost,
         )
+
+    @staticmethod
+    def _evict(tx: Transaction, message: Message) -> None:
+        """Past the cap the oldest message goes, as if it had never been stored (its link too)."""
+        tx.delete(MESSAGES, message.id)
+        tx.delete(QUEUE, message.id)
 
     # -- update (T10) ---------------------------------------------------------------------------
     def _owned(self, tx: Transaction, caller: Caller, message_id: str) -> Message:
