@@ -155,3 +155,23 @@ def test_queued_messages_go_out_when_the_clock_gets_there(sms: TwoSms, backend: 
     assert sent.text.startswith("2SMS sent you a secure message: http://fake/_/twosms/read/")
     assert result.message.id in sent.text and sent.extra["contactId"] in sent.text
     assert sms.deliver_due() == 0
+
+
+def test_the_account_index_lists_an_accounts_messages_only_and_follows_eviction():
+    from mockserver import create_app
+    from mockserver.providers.twosms.records import account_messages
+
+    app = create_app(max_messages=1_000)
+    model = app.handlers["twosms"].model
+    demo = model.authenticate(model.issue_token("client_credentials", "demo-client", "demo-secret").token)
+    other = model.authenticate(model.issue_token("client_credentials", "other-client", "other-secret").token)
+    mine = model.send(
+        demo, {"Type": 1, "Content": "x", "Options": {}, "Contacts": {"QuickRecipients": {"+15550100001": 2}}}
+    )
+    with app.backend.store.transaction() as tx:
+        demo_ids = set(tx.rows(account_messages(demo.account_id)))
+        other_ids = set(tx.rows(account_messages(other.account_id)))
+        assert mine.message.id in demo_ids and not demo_ids & other_ids
+        assert all(tx.get(MESSAGES, i).account_id == demo.account_id for i in demo_ids)
+    assert model.expire(other, {"MessageIDs": [mine.message.id]}) == 0  # not theirs to expire
+    assert model.expire(demo, {"MessageIDs": [mine.message.id]}) == 1

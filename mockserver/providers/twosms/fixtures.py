@@ -9,12 +9,12 @@ from mockserver.core.backend import Backend
 from mockserver.core.clock import parse_instant
 from mockserver.core.errors import DomainError
 from mockserver.core.store import Transaction
+from mockserver.providers.twosms.model import store_new_message
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
     CLIENTS,
     CONTACTS,
     GROUPS,
-    MESSAGES,
     Account,
     ApiClient,
     Channel,
@@ -67,11 +67,7 @@ def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
                 Group(group["id"].lower(), account_id, group["name"], tuple(group["members"])),
             )
         for i, message in enumerate(entry.get("messages", [])):
-            tx.put(
-                MESSAGES,
-                message["id"].lower(),
-                _message(tx, message, account_id, backend, f"{where}/messages/{i}"),
-            )
+            store_new_message(tx, _message(tx, message, account_id, backend, f"{where}/messages/{i}"))
 
 
 def _message(

@@ -53,6 +53,7 @@ from mockserver.providers.twosms.records import (
     Recipient,
     SmsTransaction,
     Token,
+    account_messages,
     contact_key,
 )
 from mockserver.providers.twosms.replies import RecipientSide
@@ -199,7 +200,7 @@ class TwoSms(RecipientSide):
                 recipients=tuple(recipients),
             )
             result = self._charge(tx, caller, message, message.recipients)
-            tx.put(MESSAGES, message.id, message)
+            store_new_message(tx, message)
             if queued:
                 tx.put(QUEUE, message.id, message.id)
             while tx.count(MESSAGES) > self.max_messages:
@@ -274,6 +275,7 @@ class TwoSms(RecipientSide):
         """Past the cap the oldest message goes, as if it had never been stored (its link too)."""
         tx.delete(MESSAGES, message.id)
         tx.delete(QUEUE, message.id)
+        tx.delete(account_messages(message.account_id), message.id)
 
     # -- update (T10) ---------------------------------------------------------------------------
     def _owned(self, tx: Transaction, caller: Caller, message_id: str) -> Message:
@@ -340,7 +342,7 @@ class TwoSms(RecipientSide):
     def expire(self, caller: Caller, criteria: Mapping[str, Any]) -> int:
         now = self.clock.now()
         with self.store.transaction() as tx:
-            own = [m for m in tx.rows(MESSAGES) if m.account_id == caller.account_id]
+            own = [tx.get(MESSAGES, i) for i in tx.rows(account_messages(caller.account_id))]
             matched = select(own, criteria, now)
             for message in matched:
                 expired_at = message.expired_at or (message.expiry if message.expired(now) else now)
@@ -376,6 +378,15 @@ def _is_e164(number: str) -> bool:
         and number[1:].isdigit()
         and len(number) <= 16
     )
+
+
+def store_new_message(tx: Transaction, message: Message) -> None:
+    """A message, and its place in its account's index (a reused id leaves its old account's)."""
+    previous: Message | None = tx.get(MESSAGES, message.id)
+    if previous is not None and previous.account_id != message.account_id:
+        tx.delete(account_messages(previous.account_id), message.id)
+    tx.put(MESSAGES, message.id, message)
+    tx.put(account_messages(message.account_id), message.id, message.id)
 
 
 def create_tenant(

@@ -13,6 +13,11 @@ CLIENTS, TOKENS, ACCOUNTS, CONTACTS, GROUPS, MESSAGES, QUEUE = (
 TOKEN_LIFETIME_SECONDS = 8 * 3600
 
 
+def account_messages(account_id: str) -> str:
+    """The table of one account's message ids: an account's bulk expire never reads another's."""
+    return f"index:{MESSAGES}@{account_id}"
+
+
 class MessageType(IntEnum):
     ADVANCED = 0
     STANDARD = 1
