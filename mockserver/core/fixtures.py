@@ -51,12 +51,13 @@ def load_yaml(text: str | bytes) -> Any:
 
 def _load(text: str | bytes) -> Any:
     # JSON is (nearly) a subset of YAML and parses ~100x faster: a big generated fixture file is JSON.
+    # JSON has no timestamps, so only YAML's result needs turning into plain values.
     if text.lstrip()[:1] in ("{", b"{"):
         try:
             return json.loads(text)
         except ValueError:
             pass  # YAML flow style, or a real syntax error that YAML will describe
-    return load_yaml(text)
+    return _plain(load_yaml(text))
 
 
 def parse_document(text: str | bytes, source: str) -> FixtureDocument:
@@ -70,7 +71,7 @@ def parse_document(text: str | bytes, source: str) -> FixtureDocument:
         raise FixtureError([f"{source}: /: not valid YAML or JSON{where}: {problem}"]) from None
     except RecursionError:
         raise FixtureError([f"{source}: /: the document is nested too deeply"]) from None
-    return FixtureDocument(source, _plain(data if data is not None else {}))
+    return FixtureDocument(source, data if data is not None else {})
 
 
 def read_document(path: str | Path) -> FixtureDocument:
