@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import copy
-import hmac
 import logging
 import time
 import warnings
@@ -26,7 +25,7 @@ from starlette.types import Receive, Scope, Send
 from mockserver import registry, resources
 from mockserver.admin.handlers import AdminHandlers
 from mockserver.core.backend import Backend
-from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, Observer, send_response
+from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, Observer, request_headers, send_response
 from mockserver.core.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
 from mockserver.core.fixtures import load_yaml
 from mockserver.core.journal import DEFAULT_MAX_BYTES, MAX_BODY_BYTES, JournalEntry, bounded_headers
@@ -85,7 +84,7 @@ class MockApp:
         name = path.split("/", 2)[1]
         api = self.apis.get(name)
         if api is not None and not path[len(name) + 1 :].startswith(DOCS_PATHS):
-            if name == ADMIN and (refusal := self._refusal(scope, admin=True)) is not None:
+            if name == ADMIN and (refusal := self._refusal(scope, request_headers(scope), admin=True)):
                 await send_response(send, refusal)
             else:
                 await api(scope, receive, send)
@@ -94,11 +93,10 @@ class MockApp:
         else:
             await self._docs_or_404(scope, receive, send)
 
-    def _refusal(self, scope: Scope, *, admin: bool) -> Response | None:
+    def _refusal(self, scope: Scope, headers: Mapping[str, str], *, admin: bool) -> Response | None:
         """The control plane's and the web pages' own protection (see guard.py)."""
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
         try:
-            self.guard.check_page(headers)
+            self.guard.check_site(headers)
             if admin:
                 try:
                     self.apis[ADMIN].routes.resolve(scope["method"], scope["path"])
@@ -110,13 +108,14 @@ class MockApp:
         return None
 
     async def _web(self, scope: Scope, receive: Receive, send: Send) -> None:
-        refusal = self._refusal(scope, admin=False)
+        headers = request_headers(scope)
+        refusal = self._refusal(scope, headers, admin=False)
         if (
             refusal is None
             and self.guard.token is not None
             and not _public_page(scope["path"], self.providers)
         ):
-            refusal = _token_page(scope, self.guard)
+            refusal = _token_page(scope, headers, self.guard)
         if refusal is not None:
             await send_response(send, refusal)
         else:
@@ -138,8 +137,7 @@ class MockApp:
         def record(scope: Scope, exchange: Exchange) -> None:
             tenant = None
             if world.has_tenants():
-                lowered = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-                tenant = world.tenant_of_request(provider, lowered)
+                tenant = world.tenant_of_request(provider, request_headers(scope))
             world.journal.record(
                 JournalEntry(
                     at=world.backend.clock.now(),
@@ -207,13 +205,12 @@ def _public_page(path: str, providers: Mapping[str, Provider]) -> bool:
     return len(parts) > 2 and parts[1] == "_" and (parts[2] == "static" or parts[2] in providers)
 
 
-def _token_page(scope: Scope, guard: Guard) -> Response | None:
+def _token_page(scope: Scope, headers: Mapping[str, str], guard: Guard) -> Response | None:
     """With an admin token: `?token=` (right) sets the cookie and comes back without it; without
     the cookie, a page that says how to get in."""
-    headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
     query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
     given = query.pop("token", None)
-    if given is not None and hmac.compare_digest(given.encode(), (guard.token or "").encode()):
+    if given is not None and guard.matches(given):
         location = scope["path"] + (f"?{urlencode(query)}" if query else "")
         cookie = f"{COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict"
         return Response(303, b"", "text/plain", {"Location": location, "Set-Cookie": cookie})

@@ -39,8 +39,8 @@ class Guard:
         return cls(token or None, frozenset(h.lower() for h in allowed_hosts))
 
     def check_admin(self, method: str, headers: Mapping[str, str]) -> None:
-        """HttpProblem (403, 401 or 415) unless the control plane may serve this request."""
-        self._check_site(headers)
+        """HttpProblem (401 or 415) unless the control plane may serve this request; the site
+        rules (`check_site`) are checked first, by the caller, for pages and admin alike."""
         if self.token is not None and not (self._bearer(headers) or self.cookie_ok(headers)):
             raise HttpProblem(
                 401,
@@ -57,11 +57,8 @@ class Guard:
                     field="header:Content-Type",
                 )
 
-    def check_page(self, headers: Mapping[str, str]) -> None:
-        """HttpProblem (403) unless a web page may be shown: same site rules, no token here."""
-        self._check_site(headers)
-
-    def _check_site(self, headers: Mapping[str, str]) -> None:
+    def check_site(self, headers: Mapping[str, str]) -> None:
+        """HttpProblem (403) unless the Host and Origin are this fake's own."""
         host = headers.get("host", "")
         if not self._host_allowed(host):
             raise HttpProblem(
@@ -86,7 +83,7 @@ class Guard:
 
     def _bearer(self, headers: Mapping[str, str]) -> bool:
         scheme, _, value = headers.get("authorization", "").partition(" ")
-        return scheme.lower() == "bearer" and self._matches(value.strip())
+        return scheme.lower() == "bearer" and self.matches(value.strip())
 
     def cookie_ok(self, headers: Mapping[str, str]) -> bool:
         if self.token is None:
@@ -97,7 +94,8 @@ class Guard:
         except Exception:  # a malformed Cookie header is just no cookie
             return False
         morsel = cookie.get(COOKIE)
-        return morsel is not None and self._matches(morsel.value)
+        return morsel is not None and self.matches(morsel.value)
 
-    def _matches(self, value: str) -> bool:
+    def matches(self, value: str) -> bool:
+        """Whether `value` is the admin token (compared in constant time)."""
         return self.token is not None and hmac.compare_digest(value.encode(), self.token.encode())

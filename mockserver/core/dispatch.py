@@ -133,8 +133,7 @@ class Api:
         operation, path_params = self.routes.resolve(exchange.method, exchange.path)
         exchange.operation = operation
         plan = self.plans[operation.operation_id]
-        # The first of repeated headers counts, as Starlette's `Headers.get` (and so Connexion) reads it.
-        headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
+        headers = request_headers(scope)
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             raise _too_large(self.max_body)
@@ -205,7 +204,7 @@ class Api:
             return None
         if rule.delay_ms:
             await _sleep_at_least(rule.delay_ms / 1000)  # an injected slow answer, on purpose
-        if rule.status is not None and not rule.drop:
+        if rule.status is not None and not (rule.drop or rule.drop_after):  # a drop wins over a status
             raise InjectedFault(rule.status, rule.message)
         return rule
 
@@ -244,6 +243,12 @@ async def _drop(send: Send) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
     with contextlib.suppress(Exception):  # the server refuses the short body: the point
         await send({"type": "http.response.body", "body": b"", "more_body": False})
+
+
+def request_headers(scope: Scope) -> dict[str, str]:
+    """The request's headers by (lower-case) name. The first of repeated headers counts, as
+    Starlette's `Headers.get` (and so Connexion) reads it."""
+    return {k.decode("latin-1"): v.decode("latin-1") for k, v in reversed(scope["headers"])}
 
 
 async def _sleep_at_least(seconds: float) -> None:

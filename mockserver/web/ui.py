@@ -96,15 +96,12 @@ class WebUI:
     async def inbox(self, request: Request) -> Response:
         accepts = self._accepts(request.query_params)
         matching = [m for m in reversed(self.world.backend.outbox.messages()) if accepts(m)]
-        page = _page(request)
-        shown = matching[page * PAGE_SIZE : (page + 1) * PAGE_SIZE]
+        shown, paging = _one_page(request, matching)
         return self._render(
             request,
             "inbox.html",
             messages=[self._view(m) for m in shown],
-            total=len(matching),
-            page=page,
-            pages=max(1, -(-len(matching) // PAGE_SIZE)),
+            **paging,
             filters={k: request.query_params.get(k, "") for k in ("provider", "number", "text")},
             providers=list(self.world.providers),
             live_query=str(request.query_params),
@@ -153,14 +150,12 @@ class WebUI:
             if (provider is None or e.provider == provider)
             and (not status.isdigit() or e.status == int(status))
         ]
-        page = _page(request)
+        shown, paging = _one_page(request, entries)
         return self._render(
             request,
             "requests.html",
-            entries=entries[page * PAGE_SIZE : (page + 1) * PAGE_SIZE],
-            total=len(entries),
-            page=page,
-            pages=max(1, -(-len(entries) // PAGE_SIZE)),
+            entries=shown,
+            **paging,
             filters={"provider": provider or "", "status": status},
             providers=list(self.world.providers),
         )
@@ -201,6 +196,9 @@ class WebUI:
         )
 
 
-def _page(request: Request) -> int:
+def _one_page(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, int]]:
+    """The `?page=` slice of `items`, and what the pager (`_pager.html`) needs: total, page, pages."""
     value = request.query_params.get("page", "0")
-    return int(value) if value.isdigit() and len(value) < 7 else 0
+    page = int(value) if value.isdigit() and len(value) < 7 else 0
+    paging = {"total": len(items), "page": page, "pages": max(1, -(-len(items) // PAGE_SIZE))}
+    return items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], paging
