@@ -64,13 +64,19 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += crowded_brand(settings, scratch)
     log("memory after big requests")
     lines += memory_after_big_requests(settings)
+    log("state file")
+    from bench import durable  # it builds on this module's helpers
+
+    lines += durable.state_file(settings, scratch, log)
     return lines
 
 
 # -- servers --------------------------------------------------------------------------------------
-def start_fake(fixtures: list[str] | None = None) -> Server:
+def start_fake(
+    fixtures: list[str] | None = None, options: list[str] | None = None, name: str = "fake"
+) -> Server:
     port = servers.free_port()
-    return servers.start("fake", servers.fake(port, fixtures), port, PROBE)
+    return servers.start(name, servers.fake(port, fixtures, options), port, PROBE)
 
 
 def start_baseline() -> Server:

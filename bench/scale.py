@@ -102,7 +102,7 @@ def reset_times(directory: Path, repeats: int) -> list[ResetTime]:
             "default baseline, 10,000 messages added by the test",
             grown,
             max(3, repeats // 100),
-            lambda: grown.load([document]),
+            lambda: grown.world.load([document]),
         )
     )
     return results

@@ -102,12 +102,12 @@ def _drain(process: subprocess.Popen[bytes]) -> None:
         process.stderr = None
 
 
-def fake(port: int, fixtures: list[str] | None = None) -> list[str]:
-    """The command line of the fake: the installed `mockserver serve`, nothing added."""
+def fake(port: int, fixtures: list[str] | None = None, options: list[str] | None = None) -> list[str]:
+    """The command line of the fake: the installed `mockserver serve` with the options given."""
     command = [str(Path(sys.executable).with_name("mockserver")), "serve", "--port", str(port)]
     for fixture in fixtures or []:
         command += ["--fixtures", fixture]
-    return command
+    return command + (options or [])
 
 
 def baseline(port: int) -> list[str]:

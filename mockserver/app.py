@@ -333,10 +333,13 @@ def create_app(
     journal_bytes: int = DEFAULT_MAX_BYTES,
     max_messages: int = 200_000,
     outbox_limit: int = 10_000,
+    state: str | Path | None = None,
+    reset_state: bool = False,
     **options: Any,
 ) -> MockApp:
     """Build the fake on `fixtures` (default: the bundled demo world) with the registered providers
-    (or `providers`). Raises FixtureError, SpecError or ProviderError."""
+    (or `providers`); with `state`, kept in that SQLite file (see `World`). Raises FixtureError,
+    SpecError, ProviderError or StateFileError."""
     world = World(
         registry.discover() if providers is None else providers,
         fixtures,
@@ -346,5 +349,11 @@ def create_app(
         journal_bytes=journal_bytes,
         max_messages=max_messages,
         outbox_limit=outbox_limit,
+        state=state,
+        reset_state=reset_state,
     )
-    return MockApp(world, guard=Guard.of(admin_token, allowed_hosts), **options)
+    try:
+        return MockApp(world, guard=Guard.of(admin_token, allowed_hosts), **options)
+    except BaseException:
+        world.close()  # a spec that cannot be served must not leave the state file locked
+        raise

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 from mockserver import __version__, registry
 from mockserver.core.errors import SpecError
 from mockserver.core.fixtures import FixtureError
+from mockserver.core.statefile import StateFileError
 from mockserver.providers.base import Provider
 
 if TYPE_CHECKING:
@@ -54,6 +55,18 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         metavar="MODULE:ATTR",
         default=[],
         help="serve this provider too, besides the registered ones (repeatable)",
+    )
+    serve.add_argument(
+        "--state",
+        metavar="FILE",
+        default=os.environ.get("MOCKSERVER_STATE") or None,
+        help="keep the state in this SQLite file, so it survives restarts (or MOCKSERVER_STATE); "
+        "a file holding a world is opened as it is, the fixtures apply to a new one",
+    )
+    serve.add_argument(
+        "--reset-state",
+        action="store_true",
+        help="empty the --state file and start it afresh from the fixtures",
     )
     serve.add_argument("--seed", type=int, default=0, help="seed of generated ids (default 0)")
     serve.add_argument(
@@ -230,7 +243,12 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             journal_bytes=args.journal_mib * 1024 * 1024,
             max_messages=args.max_messages,
             outbox_limit=args.outbox_limit,
+            state=args.state,
+            reset_state=args.reset_state,
         )
+    except StateFileError as exc:
+        print(f"cannot use the state file: {exc}", file=sys.stderr)
+        return 2
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 2
@@ -273,7 +291,10 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     # of the cyclic collector's way, which otherwise rescans it on every full collection (~10% of
     # the CPU a request costs, measured under load).
     gc.freeze()
-    server.run(sockets=[sock])
+    try:
+        server.run(sockets=[sock])
+    finally:
+        app.world.close()  # with --state: a checkpoint for a fast next start, and the file released
     return 0
 
 
@@ -290,9 +311,19 @@ def _banner(app: MockApp, url: str) -> str:
         lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/   ({app.providers[name].title})")
         lines.extend(f"              {line}" for line in details)
     lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
+    lines.append(f"  state       {_state_line(app)}")
     lines.append(f"  web pages   {url}/" + ("?token=<the admin token>" if app.guard.token else ""))
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
+
+
+def _state_line(app: MockApp) -> str:
+    state = app.world.state_file
+    if state is None:
+        return "in memory: a restart starts again from the fixtures (--state FILE keeps it)"
+    if app.world.resumed:
+        return f"{state.path}, as the last run left it (--reset-state starts it again from the fixtures)"
+    return f"{state.path}, new: built from the fixtures"
 
 
 if __name__ == "__main__":  # pragma: no cover

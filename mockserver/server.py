@@ -117,6 +117,7 @@ class MockServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        self.app.world.close()  # releases a state file: a new MockServer may open it
 
     def reset(self) -> None:
         """Back to the baseline: state, outbox, journal, faults and clock."""

@@ -12,17 +12,22 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver import resources
-from mockserver.core.backend import Backend, BackendSnapshot
+from mockserver import __version__, resources
+from mockserver.core.backend import Backend
 from mockserver.core.errors import DomainError
 from mockserver.core.faults import Faults
 from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
 from mockserver.core.journal import DEFAULT_MAX_BYTES, Journal
 from mockserver.core.outbox import Outbox
+from mockserver.core.snapshots import FileSnapshots, MemorySnapshots, Snapshots
+from mockserver.core.statefile import StateFile
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
 
 MAX_SNAPSHOTS = 50
+BASELINE = "baseline"
+USER = "user:"
+"""Users' snapshot names are kept under this prefix: they can never clash with the baseline."""
 TENANTS = "admin.tenants"
 """owner key (as a provider's `owner_of` names it) -> tenant id."""
 
@@ -53,7 +58,12 @@ class World:
         journal_bytes: int = DEFAULT_MAX_BYTES,
         max_messages: int = 200_000,
         outbox_limit: int = 10_000,
+        state: str | Path | None = None,
+        reset_state: bool = False,
     ) -> None:
+        """`state` keeps everything in that SQLite file (see `mockserver.core.statefile`): a file
+        holding a world is opened as it is, fixtures are applied only to a new file, or with
+        `reset_state`. Raises FixtureError, or StateFileError when the file cannot be used."""
         self.backend = Backend(
             seed=seed,
             deterministic_secrets=deterministic_secrets,
@@ -64,13 +74,54 @@ class World:
         self.handlers = {p.name: p.build_handlers(self.backend) for p in providers}
         self.journal = Journal(journal_limit, journal_bytes)
         self.faults = Faults()
-        self.snapshots: dict[str, BackendSnapshot] = {}
         self.fixture_schema = FixtureSchema(fixture_schema(providers))
+        self.state_file: StateFile | None = None
+        self.resumed = False
+        """True when the state came from the state file, not from the fixtures."""
+        if state is not None:
+            self.state_file, self.resumed = StateFile.open(
+                state,
+                roots={"mockserver", *(_package_of(p) for p in providers)},
+                version=__version__,
+                reset=reset_state,
+                lock=self.backend.store.lock,
+            )
+        try:
+            self._kept = self._start(fixtures)
+        except BaseException:
+            self.close()
+            raise
+
+    def _start(self, fixtures: Sequence[str | Path] | None) -> Snapshots:
+        if self.state_file is not None and self.resumed:
+            return self._bind(FileSnapshots.load(self.backend, self.state_file))
         paths = [resources.default_fixtures()] if fixtures is None else [fixture_path(f) for f in fixtures]
         documents = [read_document(p) for p in paths]
         self.fixture_schema.check(documents)
         self._apply(documents)
-        self.baseline = self.backend.snapshot()
+        if self.state_file is not None:
+            return self._bind(FileSnapshots.write(self.backend, self.state_file, BASELINE))
+        kept = MemorySnapshots(self.backend)
+        kept.save(BASELINE)
+        return kept
+
+    @staticmethod
+    def _bind(kept: FileSnapshots) -> FileSnapshots:
+        kept.bind()
+        return kept
+
+    def close(self) -> None:
+        """Release the state file (if any); the World must not be used afterwards."""
+        kept: Snapshots | None = getattr(self, "_kept", None)
+        if kept is not None:
+            kept.close()
+        elif self.state_file is not None:  # start-up failed before the state was kept
+            self.state_file.close()
+
+    @property
+    def snapshots(self) -> list[str]:
+        """Names of the snapshots users took."""
+        return [name.removeprefix(USER) for name in self._kept.names() if name.startswith(USER)]
 
     # -- fixtures and the baseline ----------------------------------------------------------------
     def load(self, documents: Sequence[FixtureDocument], *, into_baseline: bool = False) -> None:
@@ -79,19 +130,26 @@ class World:
         With `into_baseline` they are added to the baseline as well, so a reset keeps them (and
         undoes everything else done since the last reset); otherwise a reset undoes them too."""
         self.fixture_schema.check(documents)
-        before = self.backend.snapshot()
-        self._apply(documents)
         if not into_baseline:
+            with self._kept.atomic():
+                self._apply(documents)
             return
-        after = self.backend.snapshot()
-        self.backend.restore(self.baseline)
-        try:
-            self._apply(documents)
-            self.baseline = self.backend.snapshot()
-        except FixtureError:
-            self.backend.restore(before)
-            raise
-        self.backend.restore(after)
+        with self._kept.atomic():
+            self._kept.save("load:before")
+            try:
+                self._apply(documents)
+                self._kept.save("load:after")
+                self._kept.restore(BASELINE)
+                self._apply(documents)
+                self._kept.save(BASELINE)
+                self._kept.restore("load:after")
+            except FixtureError:
+                self._kept.restore("load:before")
+                raise
+            finally:
+                for name in ("load:before", "load:after"):
+                    if name in self._kept.names():
+                        self._kept.delete(name)
 
     def _apply(self, documents: Sequence[FixtureDocument]) -> None:
         lines = []
@@ -107,12 +165,13 @@ class World:
 
     def mark_baseline(self) -> None:
         """The current state becomes what a reset goes back to."""
-        self.baseline = self.backend.snapshot()
+        self._kept.save(BASELINE)
 
     def reset(self) -> None:
         """Back to the baseline: state, outbox, journal, faults, clock."""
-        self.backend.restore(self.baseline)
-        self.backend.clock.reset()
+        with self._kept.atomic():
+            self._kept.restore(BASELINE)
+            self.backend.clock.reset()
         self.journal.clear()
         self.faults.clear()
 
@@ -120,17 +179,19 @@ class World:
     def snapshot(self, name: str) -> None:
         """Keep the state under `name` (replacing one of that name); SnapshotLimit when
         MAX_SNAPSHOTS are kept already (each holds a copy of the world's tables)."""
-        if name not in self.snapshots and len(self.snapshots) >= MAX_SNAPSHOTS:
+        taken = self.snapshots
+        if name not in taken and len(taken) >= MAX_SNAPSHOTS:
             raise SnapshotLimit(f"{MAX_SNAPSHOTS} snapshots are kept already: delete one first.")
-        self.snapshots[name] = self.backend.snapshot()
+        self._kept.save(USER + name)
 
     def delete_snapshot(self, name: str) -> None:
         """KeyError if there is none by that name."""
-        del self.snapshots[name]
+        self._kept.delete(USER + name)
 
     def restore(self, name: str) -> None:
         """Back to a named snapshot; KeyError if there is none by that name."""
-        self.backend.restore(self.snapshots[name])
+        with self._kept.atomic():
+            self._kept.restore(USER + name)
 
     def tick(self) -> None:
         """The fake clock moved: let every provider react (queued messages go out)."""
@@ -171,6 +232,11 @@ class World:
     def describe(self) -> dict[str, list[str]]:
         with self.backend.store.transaction() as tx:
             return {name: p.describe(tx) for name, p in self.providers.items()}
+
+
+def _package_of(provider: Provider) -> str:
+    """The top-level package of a provider's code: its records may be kept in a state file."""
+    return provider.build_handlers.__module__.split(".")[0]
 
 
 def fixture_path(value: str | Path) -> Path:

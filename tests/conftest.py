@@ -8,22 +8,29 @@ import httpx
 import pytest
 
 from mockserver import MockServer
+from tests.mirror import assert_file_mirrors_memory
 
 ADMIN = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
 VIEWER = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-viewer-key"}
 OTHER_ADMIN = {"Brand-URL": "other.example.com", "Auth-Key": "other-admin-key"}
 
 
-@pytest.fixture(scope="session")
-def live_server() -> Iterator[MockServer]:
-    with MockServer(seed=7) as server:
+@pytest.fixture(scope="session", params=["memory", "state-file"])
+def live_server(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MockServer]:
+    """The API and contract tests run against both stores: in memory, and kept in a state file."""
+    state = tmp_path_factory.mktemp("state") / "world.db" if request.param == "state-file" else None
+    with MockServer(seed=7, state=state) as server:
         yield server
 
 
 @pytest.fixture
-def server(live_server: MockServer) -> MockServer:
+def server(live_server: MockServer) -> Iterator[MockServer]:
     live_server.reset()
-    return live_server
+    yield live_server
+    if live_server.app.world.state_file is not None:
+        assert_file_mirrors_memory(live_server.app.world)
 
 
 @pytest.fixture

@@ -7,7 +7,8 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from bench import rejections, report, scale
+from bench import durable, rejections, report, scale
+from bench.__main__ import QUICK
 from bench.workloads import TWOSMS_CLIENT, Workload, all_workloads, twosms_put_json
 from bench.wrk import Run
 from mockserver.server import MockServer
@@ -124,3 +125,17 @@ def test_the_soak_mix_runs_against_a_live_fake_without_server_errors():
         asyncio.run(run.client_loop(clock.monotonic() + 2))
         assert run.minute.requests > 20
         assert (run.minute.server_errors, run.minute.unexpected) == (0, 0), run.minute.samples
+
+
+def test_the_reset_sections_run_and_report_every_case(tmp_path):
+    """The in-process reset timings (both stores): the code runs, each case gets a figure."""
+    times = scale.reset_times(tmp_path, 2)
+    assert [t.label for t in times] == [
+        "default fixtures, one row changed",
+        "10,000 messages in the baseline, one row changed",
+        "default baseline, 10,000 messages added by the test",
+    ]
+    assert all(t.median_us > 0 for t in times)
+    lines = durable._resets(QUICK, tmp_path)
+    assert any(line.startswith("| --state, in-process |") for line in lines)
+    assert any("goal at most 20 ms" in line for line in lines)

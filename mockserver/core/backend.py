@@ -37,6 +37,7 @@ class Backend:
     def __post_init__(self) -> None:
         self.ids = IdGenerator(self.seed, deterministic_secrets=self.deterministic_secrets)
         self.store.attach(self.ids)  # a failed request must not advance the id sequence either
+        self.store.attach(self.outbox)  # nor deliver an SMS
 
     def snapshot(self) -> BackendSnapshot:
         return BackendSnapshot(self.store.snapshot(), self.ids.state(), self.outbox.snapshot())

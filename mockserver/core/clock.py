@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
@@ -14,6 +15,21 @@ class Clock:
         self._lock = threading.Lock()
         self._frozen_at = frozen_at
         self._offset = timedelta(0)
+        self.on_change: Callable[[datetime | None, timedelta], None] | None = None
+        """Told (frozen instant, offset) after each change: a state file keeps the fake time."""
+
+    def state(self) -> tuple[datetime | None, timedelta]:
+        with self._lock:
+            return self._frozen_at, self._offset
+
+    def set_state(self, frozen_at: datetime | None, offset: timedelta) -> None:
+        """As `state()` gave it (a state file restores the fake time of the last run)."""
+        with self._lock:
+            self._frozen_at, self._offset = frozen_at, offset
+
+    def _changed(self) -> None:
+        if self.on_change is not None:
+            self.on_change(*self.state())
 
     def now(self) -> datetime:
         with self._lock:
@@ -32,6 +48,7 @@ class Clock:
             raise ValueError("a frozen instant must carry a timezone")
         with self._lock:
             self._frozen_at = instant.astimezone(UTC)
+        self._changed()
 
     def advance(self, delta: timedelta) -> None:
         """Move time forward (or back) by `delta`, frozen or not."""
@@ -40,12 +57,14 @@ class Clock:
                 self._frozen_at += delta
             else:
                 self._offset += delta
+        self._changed()
 
     def reset(self) -> None:
         """Real time again: not frozen, not shifted."""
         with self._lock:
             self._frozen_at = None
             self._offset = timedelta(0)
+        self._changed()
 
     def unfreeze(self) -> None:
         """Let time run again from the frozen instant onwards."""
@@ -53,6 +72,7 @@ class Clock:
             if self._frozen_at is not None:
                 self._offset = self._frozen_at - datetime.now(UTC)
                 self._frozen_at = None
+        self._changed()
 
 
 def isoformat(instant: datetime) -> str:

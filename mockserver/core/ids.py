@@ -26,6 +26,7 @@ class IdGenerator:
         self._streams: dict[str, random.Random] = {}
         self._checkpoint: dict[str, object] | None = None
         self._checkpoint_due = False
+        self._drawn: set[str] = set()
 
     # Store participant: a failed request must not advance the sequences. The state is copied
     # only when a transaction actually draws an id, so read-only requests pay nothing.
@@ -39,10 +40,14 @@ class IdGenerator:
         if checkpoint is not None:
             self.restore(checkpoint)
 
+    def commit(self) -> None:
+        """Nothing to do: the draws stand."""
+
     def _stream(self, kind: str) -> random.Random:
         if self._checkpoint_due:
             self._checkpoint_due = False
             self._checkpoint = self._state()
+        self._drawn.add(kind)
         stream = self._streams.get(kind)
         if stream is None:
             stream = random.Random(f"{self._seed}:{zlib.crc32(kind.encode())}")
@@ -71,6 +76,12 @@ class IdGenerator:
 
     def _state(self) -> dict[str, object]:
         return {kind: stream.getstate() for kind, stream in self._streams.items()}
+
+    def take_drawn(self) -> dict[str, object]:
+        """The state of each stream drawn from since the last call (what a state file must save)."""
+        with self._lock:
+            drawn, self._drawn = self._drawn, set()
+            return {kind: self._streams[kind].getstate() for kind in drawn if kind in self._streams}
 
     def restore(self, state: dict[str, object]) -> None:
         with self._lock:

@@ -8,6 +8,7 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Protocol
 
 OTP = re.compile(r"(?<!\d)(\d{4,8})(?!\d)")
 """A one-time code in an SMS: 4 to 8 digits standing alone."""
@@ -29,24 +30,74 @@ Listener = Callable[[OutboxMessage], None]
 Accepts = Callable[[OutboxMessage], bool]
 
 
+class OutboxSink(Protocol):
+    """Where the outbox's contents are kept as well (a state file): told of every change."""
+
+    def outbox_recorded(self, message: OutboxMessage) -> None: ...
+
+    def outbox_replaced(self, messages: list[OutboxMessage]) -> None: ...
+
+
 class Outbox:
-    """A bounded, thread-safe record of delivered SMS, oldest first."""
+    """A bounded, thread-safe record of delivered SMS, oldest first.
+
+    A store participant: an SMS recorded inside a transaction is delivered when the transaction
+    commits (with it, to a state file), and never if it fails; outside one, at once."""
 
     def __init__(self, limit: int = 10_000) -> None:
         self._lock = threading.Lock()
         self._messages: deque[OutboxMessage] = deque(maxlen=limit)
         self._listeners: dict[int, tuple[Accepts | None, Listener]] = {}
         self._next_listener = 0
+        self.sink: OutboxSink | None = None
+        self._pending: list[OutboxMessage] | None = None
+        self._pending_thread = 0
+
+    def begin(self) -> None:
+        with self._lock:
+            self._pending, self._pending_thread = [], threading.get_ident()
+
+    def rollback(self) -> None:
+        with self._lock:
+            self._pending = None
+
+    def pending(self) -> list[OutboxMessage]:
+        """What the open transaction of this thread will deliver when it commits."""
+        with self._lock:
+            mine = self._pending is not None and self._pending_thread == threading.get_ident()
+            return list(self._pending) if mine and self._pending else []
+
+    def commit(self) -> None:
+        with self._lock:
+            pending, self._pending = self._pending or [], None
+        if pending:
+            self._deliver(pending, written=True)
+
+    @property
+    def limit(self) -> int | None:
+        return self._messages.maxlen
 
     def record(self, message: OutboxMessage) -> None:
         with self._lock:
-            self._messages.append(message)
+            if self._pending is not None and self._pending_thread == threading.get_ident():
+                self._pending.append(message)  # delivered when the transaction commits
+                return
+        self._deliver([message], written=False)
+
+    def _deliver(self, messages: list[OutboxMessage], *, written: bool) -> None:
+        """`written`: the state file has them already (they came with a transaction's commit)."""
+        with self._lock:
+            for message in messages:
+                if self.sink is not None and not written:
+                    self.sink.outbox_recorded(message)  # kept before it counts as delivered
+                self._messages.append(message)
             listeners = list(self._listeners.values())
-        # Each listener is told of the new message only if its filter accepts it: a delivery costs
+        # Each listener is told of a new message only if its filter accepts it: a delivery costs
         # one filter call per listener, never a rescan of the outbox.
-        for accepts, listener in listeners:
-            if accepts is None or accepts(message):
-                listener(message)
+        for message in messages:
+            for accepts, listener in listeners:
+                if accepts is None or accepts(message):
+                    listener(message)
 
     def subscribe(self, listener: Listener, accepts: Accepts | None = None) -> Callable[[], None]:
         """Call `listener(message)` after each delivery `accepts` (from any thread); returns the
@@ -90,13 +141,14 @@ class Outbox:
         ]
 
     def clear(self) -> None:
-        with self._lock:
-            self._messages.clear()
+        self.restore([])
 
     def snapshot(self) -> list[OutboxMessage]:
         return self.messages()
 
     def restore(self, messages: list[OutboxMessage]) -> None:
         with self._lock:
+            if self.sink is not None:
+                self.sink.outbox_replaced(messages)
             self._messages.clear()
             self._messages.extend(messages)

@@ -10,21 +10,30 @@ the store safe under concurrent requests from the event loop and from other thre
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable, Iterable
 from typing import Any, Protocol
 
-_MISSING = object()
+MISSING: Any = object()
+"""In a change set: the key is gone."""
+
+Changes = dict[tuple[str, Any], Any]
+"""(table, key) -> the record now there, or MISSING: what a transaction or a restore changed."""
+CommitHook = Callable[["Transaction"], None]
 
 
 class Participant(Protocol):
-    """State outside the tables that a transaction must also roll back (e.g. id sequences).
+    """State outside the tables that a transaction must also roll back (id sequences) or hold back
+    until it commits (deliveries to the outbox).
 
     `begin` marks a transaction's start (cheap: nothing is copied until the participant changes),
-    `rollback` undoes what changed since.
+    `rollback` undoes what changed since, `commit` makes it final (after the commit hook).
     """
 
     def begin(self) -> None: ...
 
     def rollback(self) -> None: ...
+
+    def commit(self) -> None: ...
 
 
 Snapshot = dict[str, dict[Any, Any]]
@@ -62,7 +71,7 @@ class Transaction:
 
     def put(self, table: str, key: Any, record: Any) -> None:
         rows = self._table(table)
-        self._undo.append((table, key, rows.get(key, _MISSING)))
+        self._undo.append((table, key, rows.get(key, MISSING)))
         rows[key] = record
 
     def delete(self, table: str, key: Any) -> None:
@@ -70,10 +79,31 @@ class Transaction:
         if key in rows:
             self._undo.append((table, key, rows.pop(key)))
 
+    def changes(self) -> tuple[Changes, list[tuple[str, Any]]]:
+        """Each (table, key) this transaction changed, with its record now (MISSING if deleted), and
+        the keys it (re)inserted, in the order they now sit at the end of their tables. A key put
+        back as it was (the same record, or an equal string in an index) is no change."""
+        tables = self._tables
+        changes: Changes = {}
+        before: dict[tuple[str, Any], Any] = {}
+        appended: dict[tuple[str, Any], None] = {}
+        for table, key, previous in self._undo:
+            at = (table, key)
+            before.setdefault(at, previous)
+            changes[at] = tables[table].get(key, MISSING)
+            if previous is MISSING:  # absent then: this put appended the key
+                appended.pop(at, None)
+                appended[at] = None
+        for at, record in list(changes.items()):
+            was = before[at]
+            if at not in appended and (record is was or (type(record) is str and record == was)):
+                del changes[at]
+        return changes, [at for at in appended if changes[at] is not MISSING]
+
     def _rollback(self) -> None:
         for table, key, previous in reversed(self._undo):
             rows = self._tables[table]
-            if previous is _MISSING:
+            if previous is MISSING:
                 rows.pop(key, None)
             else:
                 rows[key] = previous
@@ -109,12 +139,25 @@ class _Scope:
         try:
             if not self._joined:
                 if kind is not None:
-                    self._tx._rollback()
-                    for participant in store._participants:
-                        participant.rollback()
+                    self._rollback(store)
+                    return
+                if store.on_commit is not None:
+                    try:
+                        store.on_commit(self._tx)
+                    except BaseException:
+                        self._rollback(store)  # not durable, so not done
+                        raise
                 store._active = None
+                for participant in store._participants:
+                    participant.commit()
         finally:
             store._lock.release()
+
+    def _rollback(self, store: Store) -> None:
+        self._tx._rollback()
+        for participant in store._participants:
+            participant.rollback()
+        store._active = None
 
 
 class Store:
@@ -125,6 +168,14 @@ class Store:
         self._lock = threading.RLock()
         self._active: Transaction | None = None
         self._participants: list[Participant] = []
+        self.on_commit: CommitHook | None = None
+        """Called with a transaction's changes before it ends (under the lock); if it raises, the
+        transaction is rolled back. A state file makes each commit durable here."""
+
+    @property
+    def lock(self) -> threading.RLock:
+        """The lock transactions hold: whatever must stay in step with the tables takes it too."""
+        return self._lock
 
     def attach(self, participant: Participant) -> None:
         self._participants.append(participant)
@@ -141,3 +192,25 @@ class Store:
         with self._lock:
             self._tables.clear()
             self._tables.update({name: dict(rows) for name, rows in snapshot.items()})
+
+    def apply(self, changes: Changes) -> None:
+        """Write a change set as it is: no transaction, no hook (a state file replays its own)."""
+        with self._lock:
+            for (table, key), record in changes.items():
+                if record is MISSING:
+                    self._tables.get(table, {}).pop(key, None)
+                else:
+                    self._tables.setdefault(table, {})[key] = record
+
+    def reorder(self, table: str, keys: Iterable[Any]) -> None:
+        """Put `table`'s records in the order of `keys` (each of its keys, once)."""
+        with self._lock:
+            rows = self._tables.get(table, {})
+            self._tables[table] = {key: rows[key] for key in keys}
+
+    def load(self, rows: Iterable[tuple[str, Any, Any]]) -> None:
+        """Replace every table with `rows` of (table, key, record), in order."""
+        with self._lock:
+            self._tables.clear()
+            for table, key, record in rows:
+                self._tables.setdefault(table, {})[key] = record

@@ -39,3 +39,23 @@ def test_snapshot_restore_and_clear():
     assert [m.text for m in outbox.messages()] == ["kept"]
     outbox.clear()
     assert outbox.messages() == []
+
+
+def test_an_sms_recorded_in_a_transaction_is_delivered_when_it_commits_and_never_if_it_fails():
+    from mockserver.core.store import Store
+
+    store, outbox, heard = Store(), Outbox(), []
+    store.attach(outbox)
+    outbox.subscribe(heard.append)
+    with store.transaction() as tx:
+        tx.put("t", "k", 1)
+        outbox.record(sms("+1555", "sent"))
+        assert outbox.messages() == [] and heard == []  # not before the commit
+    assert [m.text for m in outbox.messages()] == ["sent"] and len(heard) == 1
+    try:
+        with store.transaction() as tx:
+            outbox.record(sms("+1555", "lost"))
+            raise RuntimeError("the request failed after sending")
+    except RuntimeError:
+        pass
+    assert [m.text for m in outbox.messages()] == ["sent"] and len(heard) == 1

@@ -133,8 +133,7 @@ class TwoSms(RecipientSide):
             for message in due:
                 tx.delete(QUEUE, message.id)
                 tx.put(MESSAGES, message.id, replace(message, sent_at=message.date_to_send))
-        for message in due:
-            self._deliver(message, message.recipients)
+                self._deliver(message, message.recipients)  # delivered as the transaction commits
         return len(due)
 
     def _deliver(self, message: Message, recipients: Iterable[Recipient]) -> None:
@@ -205,8 +204,8 @@ class TwoSms(RecipientSide):
                 tx.put(QUEUE, message.id, message.id)
             while tx.count(MESSAGES) > self.max_messages:
                 self._evict(tx, tx.oldest(MESSAGES))
-        if not queued:
-            self._deliver(message, message.recipients)
+            if not queued:
+                self._deliver(message, message.recipients)  # delivered as the transaction commits
         return result
 
     def _recipients(
@@ -313,8 +312,8 @@ class TwoSms(RecipientSide):
             added = [r for r in recipients if r not in message.recipients]
             result = self._charge(tx, caller, updated, added)
             tx.put(MESSAGES, updated.id, updated)
-        if updated.sent_at is not None:
-            self._deliver(updated, added)
+            if updated.sent_at is not None:
+                self._deliver(updated, added)  # delivered as the transaction commits
         return result
 
     def _changed_recipients(
@@ -358,10 +357,10 @@ class TwoSms(RecipientSide):
                     ),
                 )
                 tx.delete(QUEUE, message.id)
-        if criteria.get("NotifyRecipients"):
-            for message in matched:
-                if message.type is MessageType.ADVANCED and message.sent_at is not None:
-                    self._notify_gone(message)
+            if criteria.get("NotifyRecipients"):  # delivered as the transaction commits
+                for message in matched:
+                    if message.type is MessageType.ADVANCED and message.sent_at is not None:
+                        self._notify_gone(message)
         return len(matched)
 
     def _notify_gone(self, message: Message) -> None:
