@@ -21,6 +21,7 @@ from mockserver.core.journal import DEFAULT_MAX_BYTES, Journal
 from mockserver.core.outbox import Outbox
 from mockserver.core.snapshots import FileSnapshots, MemorySnapshots, Snapshots
 from mockserver.core.statefile import StateFile
+from mockserver.core.store import bulk
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
 
@@ -153,7 +154,7 @@ class World:
 
     def _apply(self, documents: Sequence[FixtureDocument]) -> None:
         lines = []
-        with self.backend.store.transaction() as tx:
+        with bulk(), self.backend.store.transaction() as tx:
             for document in documents:
                 for name, section in document.data.items():
                     try:

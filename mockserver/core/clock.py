@@ -86,6 +86,9 @@ _LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
 def parse_instant(value: str) -> datetime:
     """RFC 3339 / ISO 8601 (`Z` or `z`, `t`, a leap second read as :59); without an offset, UTC.
     ValueError if it is not a date-time."""
-    text = _LEAP_SECOND.sub(r"\g<1>59", value.strip().upper()).replace("Z", "+00:00")
-    instant = datetime.fromisoformat(text)
+    try:
+        instant = datetime.fromisoformat(value)  # the common form, in C
+    except ValueError:
+        text = _LEAP_SECOND.sub(r"\g<1>59", value.strip().upper()).replace("Z", "+00:00")
+        instant = datetime.fromisoformat(text)
     return instant if instant.tzinfo else instant.replace(tzinfo=UTC)

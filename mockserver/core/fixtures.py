@@ -54,7 +54,7 @@ def _load(text: str | bytes) -> Any:
     # JSON has no timestamps, so only YAML's result needs turning into plain values.
     if text.lstrip()[:1] in ("{", b"{"):
         try:
-            return json.loads(text)
+            return json.loads(text)  # not orjson: it reads an integer past 64 bits as a float
         except ValueError:
             pass  # YAML flow style, or a real syntax error that YAML will describe
     return _plain(load_yaml(text))

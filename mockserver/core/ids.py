@@ -93,17 +93,16 @@ class IdGenerator:
 
 
 _UNBIASED_BELOW = 256 - 256 % len(ALPHANUMERIC)
+_BIASED = bytes(range(_UNBIASED_BELOW, 256))
+"""Bytes past the last whole multiple of the alphabet: dropped, so every character is equally likely."""
+_TO_ALPHANUMERIC = bytes(ord(ALPHANUMERIC[b % len(ALPHANUMERIC)]) for b in range(256))
 
 
 def _random_alphanumeric(length: int) -> str:
-    """`length` characters from the CSPRNG, one OS call per token (not per character: a fixture world
-    with 100,000 link tokens starts in a fraction of the time). Bytes past the last whole multiple
-    of the alphabet are dropped, so every character is equally likely."""
-    chosen: list[str] = []
+    """`length` characters from the CSPRNG: one OS call per token, and the bytes mapped onto the
+    alphabet by `bytes.translate` (in C: a fixture world with 100,000 link tokens starts seconds
+    sooner than with a character-by-character choice)."""
+    chosen = b""
     while len(chosen) < length:
-        chosen += [
-            ALPHANUMERIC[b % len(ALPHANUMERIC)]
-            for b in secrets.token_bytes(2 * length)
-            if b < _UNBIASED_BELOW
-        ]
-    return "".join(chosen[:length])
+        chosen += secrets.token_bytes(2 * length).translate(_TO_ALPHANUMERIC, _BIASED)
+    return chosen[:length].decode("ascii")

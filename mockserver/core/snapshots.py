@@ -5,7 +5,6 @@ Both keepers give the same semantics; the World does not know which it has.
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, Protocol
@@ -13,6 +12,7 @@ from typing import Any, Protocol
 from mockserver.core.backend import Backend, BackendSnapshot
 from mockserver.core.fixtures import FixtureError
 from mockserver.core.statefile import StateFile
+from mockserver.core.store import bulk
 
 
 class Snapshots(Protocol):
@@ -32,17 +32,6 @@ class Snapshots(Protocol):
 
     def close(self) -> None:
         """Release what the keeper holds (a state file)."""
-
-
-@contextmanager
-def _no_collection() -> Iterator[None]:
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 class MemorySnapshots:
@@ -82,7 +71,7 @@ class FileSnapshots:
     @classmethod
     def load(cls, backend: Backend, state: StateFile) -> FileSnapshots:
         """Memory becomes what the file holds: tables, id streams, outbox and the fake clock."""
-        with _no_collection():  # building 100,000s of records: the collector would rescan them all
+        with bulk():  # building 100,000s of records: the collector would rescan them all
             tables = state.read_checkpoint()
             if tables is None:
                 backend.store.load(state.read_rows())
@@ -111,7 +100,7 @@ class FileSnapshots:
 
     def close(self) -> None:
         """Leave a checkpoint for a fast next start, and release the file."""
-        with self._backend.store.lock, _no_collection():
+        with self._backend.store.lock, bulk():
             self._state.write_checkpoint(self._backend.store.snapshot())
             self._state.close()
 

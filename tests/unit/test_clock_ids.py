@@ -4,7 +4,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.core.clock import Clock, isoformat
+from mockserver.core.clock import Clock, isoformat, parse_instant
 from mockserver.core.ids import IdGenerator
 
 
@@ -61,3 +61,31 @@ def test_a_rolled_back_transaction_gives_its_ids_back():
         assert ids.alphanumeric("x") == taken  # the failed request's id is handed out again
     with store.transaction():
         assert ids.alphanumeric("x") != taken  # a committed draw is kept
+
+
+def test_secrets_are_the_length_asked_drawn_evenly_from_the_whole_alphabet():
+    from collections import Counter
+
+    from mockserver.core.ids import ALPHANUMERIC
+
+    ids = IdGenerator(seed=1)
+    tokens = [ids.secret("token", 24) for _ in range(2_000)]
+    assert all(len(t) == 24 for t in tokens) and len(set(tokens)) == len(tokens)
+    counts = Counter("".join(tokens))
+    assert set(counts) == set(ALPHANUMERIC)
+    expected = 24 * 2_000 / len(ALPHANUMERIC)  # about 774 each: none missing, none far off its share
+    assert all(0.8 * expected < n < 1.2 * expected for n in counts.values())
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2026-01-01T09:00:00Z", datetime(2026, 1, 1, 9, tzinfo=UTC)),
+        ("2026-01-01t09:00:00z", datetime(2026, 1, 1, 9, tzinfo=UTC)),
+        (" 2026-01-01T09:00:00+02:00 ", datetime(2026, 1, 1, 7, tzinfo=UTC)),
+        ("2026-12-31T23:59:60Z", datetime(2026, 12, 31, 23, 59, 59, tzinfo=UTC)),
+        ("2026-01-01T09:00:00", datetime(2026, 1, 1, 9, tzinfo=UTC)),
+    ],
+)
+def test_instants_in_every_accepted_form(text, expected):
+    assert parse_instant(text) == expected

@@ -252,7 +252,7 @@ class TwoSms(RecipientSide):
         """One credit per segment per new SMS recipient; refuse the whole request if short (T8)."""
         new = list(new)
         sms = sum(1 for r in new if r.channel.sms)
-        cost = sms * segments(message.content)
+        cost = sms * segments(message.content) if sms else 0  # an update adding nobody costs nothing
         account: Account = tx.get(ACCOUNTS, caller.account_id)
         if cost > account.credits:
             raise InsufficientCredits(
