@@ -99,7 +99,9 @@ class FileSnapshots:
         return cls(backend, state)
 
     def close(self) -> None:
-        """Leave a checkpoint for a fast next start, and release the file."""
+        """Leave a checkpoint for a fast next start, and release the file (once)."""
+        if self._state.closed:
+            return
         with self._backend.store.lock, bulk():
             self._state.write_checkpoint(self._backend.store.snapshot())
             self._state.close()

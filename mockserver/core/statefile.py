@@ -65,6 +65,7 @@ class StateFile:
         self.outbox_limit: int | None = None
         self.closed_cleanly = False
         """The last server stopped cleanly, so the checkpoint it left is current."""
+        self._closed = False
 
     @classmethod
     def open(
@@ -100,9 +101,14 @@ class StateFile:
         state.closed_cleanly = clean
         return state, has_world
 
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._closed = True
 
     def batch(self) -> _Batch:
         """One SQLite transaction around everything written inside (nested batches join it)."""
@@ -204,9 +210,11 @@ class StateFile:
             self._db.execute("INSERT OR REPLACE INTO meta VALUES ('closed', '1')")
 
     def read_checkpoint(self) -> dict[str, dict[Any, Any]] | None:
-        """The tables the last clean stop left; None after a crash, or if it does not match the rows."""
+        """The tables the last clean stop left; None after a crash, or if it does not match the rows.
+        Read once: once the fake runs, the rows move on and the checkpoint is stale."""
         if not self.closed_cleanly:
             return None
+        self.closed_cleanly = False
         try:
             found = self._db.execute("SELECT tables FROM checkpoint").fetchone()
             (rows,) = self._db.execute("SELECT count(*) FROM rows").fetchone()

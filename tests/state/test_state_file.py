@@ -368,3 +368,19 @@ def test_a_file_in_use_by_another_server_is_refused(tmp_path):
         assert "in use by another process" in done.stderr
     finally:
         holder.close()
+
+
+def test_a_failed_control_action_after_a_clean_restart_reads_back_the_rows_not_the_old_checkpoint(tmp_path):
+    path = tmp_path / "world.db"
+    world(path).close()  # a clean stop: a checkpoint of the fixture world
+    again = world(path)
+    try:
+        rename_default(again, "after the restart")
+        before = contents(again)
+        with pytest.raises(RuntimeError), again._kept.atomic():
+            again.backend.clock.advance(timedelta(hours=1))
+            raise RuntimeError("a control action that fails half-way")
+        assert contents(again) == before  # memory read back from the file: the rename is still there
+    finally:
+        again.close()
+        again.close()  # closing twice is harmless
