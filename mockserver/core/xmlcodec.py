@@ -305,7 +305,7 @@ def _decode_text(text: str | None, node: _Node) -> Any:
         return node.enum_names.index(value)
     if kind == "integer" and _INTEGER.fullmatch(value):
         return int(value)
-    if kind == "number":
+    if kind == "number" and value.isascii():  # Python's float() reads other scripts' digits too
         try:
             return float(value) if any(c in value for c in ".eE") else int(value)
         except ValueError:
@@ -315,7 +315,8 @@ def _decode_text(text: str | None, node: _Node) -> Any:
     return raw
 
 
-_INTEGER = re.compile(r"[+-]?\d{1,18}")
+_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
+"""ASCII digits only, as XmlSerializer reads them (`\\d` would take "١٦" for 16)."""
 
 
 # -- encoding ----------------------------------------------------------------------------------

@@ -301,6 +301,20 @@ def test_an_advanced_send_texts_each_recipient_their_own_link(server, twosms):
         )
 
 
+def test_an_sms_to_a_recipient_added_later_is_dated_when_it_went_out(server, twosms):
+    clock = server.app.backend.clock
+    detail = ok(send(twosms, "Results", kind=0, contacts=[16]))
+    clock.advance(timedelta(hours=1))
+    try:
+        halfway = (clock.now() - timedelta(minutes=30)).isoformat()
+        body = details(content=None, messageId=detail["MessageID"], AdditionalContactID=18)
+        ok(put(twosms, detail["MessageID"], body, "json"))
+        later = httpx.get(f"{server.url}/__admin/outbox", params={"since": halfway}, timeout=10).json()
+        assert [m["to"] for m in later["messages"]] == ["+15550100018"]  # it was back-dated an hour
+    finally:
+        clock.advance(timedelta(hours=-1))
+
+
 def test_a_future_send_waits_for_the_fake_clock(server, twosms):
     clock = server.app.backend.clock
     later = (clock.now() + timedelta(hours=2)).isoformat()
@@ -341,6 +355,36 @@ def test_bad_sends_are_refused_and_change_nothing(server, twosms, state, body, f
     assert field in envelope(response)["Error"]["ErrorReason"]
     assert state() == before
     assert server.app.backend.outbox.messages() == []
+
+
+@pytest.mark.parametrize(
+    ("contacts", "field"),
+    [
+        ({"ContactID": {"²": 2}}, "/Contacts"),  # str.isdigit() says yes, int() says no: was a 500
+        ({"ContactID": {"١٦": 2}}, "/Contacts"),  # Arabic-Indic 16: was contact 16
+        ({"QuickRecipients": {"+١٥٥٥٠١٠٠٠٩٩": 2}}, "/Contacts"),  # was charged and "delivered"
+    ],
+)
+def test_digits_are_ascii_digits_only(server, twosms, state, contacts, field):
+    before = state()
+    body = {"Type": 1, "Content": "x", "Contacts": contacts, "Options": {}}
+    response = twosms.post("/api/v2/sms/messages", json=body)
+    failed(response, 404, "CONTACT_NOT_FOUND")
+    assert field in envelope(response)["Error"]["ErrorReason"]
+    assert state() == before
+    assert server.app.backend.outbox.messages() == []
+
+
+def test_an_xml_integer_in_other_digits_is_not_a_number(twosms, state):
+    before = state()
+    xml = details_xml(details(AdditionalContactID=18)).replace(b">18<", ">١٨<".encode())
+    assert "١٨".encode() in xml
+    headers = {"Content-Type": "application/xml", "Accept": "application/xml"}
+    response = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", content=xml, headers=headers)
+    assert response.status_code == 400
+    assert b"<ErrorCode>INVALID_REQUEST</ErrorCode>" in response.content
+    assert b"AdditionalContactID" in response.content
+    assert state() == before
 
 
 def test_send_takes_no_xml_body(twosms, state):

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 from mockserver.core.clock import Clock
@@ -137,13 +137,13 @@ class TwoSms(RecipientSide):
         return len(due)
 
     def _deliver(self, message: Message, recipients: Iterable[Recipient]) -> None:
+        """The SMS go out now (a recipient added by an update gets theirs when added, not at the
+        message's first send, so `/__admin/outbox?since=` finds it)."""
         for recipient in recipients:
-            self._text(message, recipient, self.sms_text(message, recipient), message.sent_at)
+            self._text(message, recipient, self.sms_text(message, recipient))
 
-    def _text(
-        self, message: Message, recipient: Recipient, text: str, sent_at: datetime | None = None
-    ) -> None:
-        """Record one SMS about `message` to `recipient`, if the recipient takes SMS."""
+    def _text(self, message: Message, recipient: Recipient, text: str) -> None:
+        """Record one SMS about `message` to `recipient`, now, if the recipient takes SMS."""
         if recipient.channel.sms:
             self.outbox.record(
                 OutboxMessage(
@@ -151,7 +151,7 @@ class TwoSms(RecipientSide):
                     sender=message.sender,
                     to=recipient.mobile,
                     text=text,
-                    sent_at=sent_at or self.clock.now(),
+                    sent_at=self.clock.now(),
                     message_id=message.id,
                     extra={"contactId": recipient.token, "owner": f"account:{message.account_id}"},
                 )
@@ -234,7 +234,8 @@ class TwoSms(RecipientSide):
         return Recipient(mobile, self.ids.secret("twosms.contact-token", 24), channel, person_number)
 
     def _contact(self, tx: Transaction, caller: Caller, person: object, field: str) -> Contact:
-        number = int(person) if str(person).isdigit() else -1
+        text = str(person)
+        number = int(text) if text.isascii() and text.isdigit() else -1  # not "²" (a 500) nor "١٦" (16)
         contact = tx.get(CONTACTS, contact_key(caller.account_id, number))
         if contact is None:
             raise ContactNotFound(f"No contact with PersonNumber {person} in the address book.", field=field)
@@ -374,6 +375,7 @@ def _is_e164(number: str) -> bool:
         len(number) >= 3
         and number[0] == "+"
         and number[1] != "0"
+        and number[1:].isascii()
         and number[1:].isdigit()
         and len(number) <= 16
     )
