@@ -76,12 +76,14 @@ def test_token_is_a_bearer_for_8_hours_of_the_fake_clock(server):
     )
     token = response.json()
     assert (token["token_type"], token["expires_in"]) == ("bearer", 28800)
+    assert_not_cacheable(response)
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     assert httpx.get(f"{server.url}/twosms/api/v1/admin/accounts", headers=headers).status_code == 200
     server.app.backend.clock.advance(timedelta(hours=8))
     try:
         expired = httpx.get(f"{server.url}/twosms/api/v1/admin/accounts", headers=headers)
         assert "expired" in failed(expired, 401, "UNAUTHORIZED")
+        assert expired.headers["www-authenticate"] == "Bearer"
     finally:
         server.app.backend.clock.advance(timedelta(hours=-8))
 
@@ -108,6 +110,14 @@ def test_token_errors_speak_oauth2(server, form, error):
     body = response.json()
     assert body["error"] == error
     assert body["error_description"]
+    assert_not_cacheable(response)
+    assert "www-authenticate" not in response.headers  # OAuth2 errors, not a bearer challenge
+
+
+def assert_not_cacheable(response: httpx.Response) -> None:
+    """As Katana's token endpoint answers, success or error (RFC 6749 section 5.1: no caching)."""
+    cache = {k: response.headers.get(k) for k in ("cache-control", "pragma", "expires")}
+    assert cache == {"cache-control": "no-cache", "pragma": "no-cache", "expires": "-1"}
 
 
 def test_token_wants_a_form_body(server):
@@ -129,6 +139,7 @@ def test_missing_or_unknown_bearer_is_401_in_the_envelope(server, state, accept,
     )
     failed(response, 401, "UNAUTHORIZED")
     assert response.headers["content-type"] == accept
+    assert response.headers["www-authenticate"] == "Bearer"  # RFC 6750, as Web API 2 challenges
     assert state() == before
 
 

@@ -11,6 +11,11 @@ from mockserver.providers.twosms import errors
 
 SUCCESS = "Success"
 TOKEN_OPERATION = "issue_token"
+TOKEN_HEADERS = {"Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1"}
+"""What Katana's OAuth authorization server (behind a Web API 2 `/Token`) sends with every token
+endpoint answer, success or error: a token must not be cached."""
+BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+"""What Web API 2's HostAuthenticationFilter("Bearer") adds to a 401 (RFC 6750 section 3)."""
 
 # status -> (ErrorCode, what to tell the caller) for failures that carry no domain error.
 STANDARD: dict[int, tuple[str, str]] = {
@@ -72,7 +77,8 @@ def render_error(error: ApiError, media_type: str | None, operation: Operation |
     if operation is not None and operation.operation_id == TOKEN_OPERATION:
         return _oauth_error(error, code)
     body = {"Error": {"ErrorCode": code, "ErrorReason": error_reason(error)}, "ResponseData": None}
-    return render(body, error.status, media_type, operation, headers=error.headers)
+    headers = {**BEARER_CHALLENGE, **error.headers} if error.status == 401 else error.headers
+    return render(body, error.status, media_type, operation, headers=headers)
 
 
 def _oauth_error(error: ApiError, code: str) -> Response:
@@ -83,4 +89,4 @@ def _oauth_error(error: ApiError, code: str) -> Response:
     if error.status >= 500:
         oauth_code = "server_error"
     body = {"error": oauth_code, "error_description": error_reason(error)}
-    return json_response(body, error.status, error.headers)
+    return json_response(body, error.status, {**TOKEN_HEADERS, **error.headers})

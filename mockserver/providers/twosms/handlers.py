@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.core.clock import isoformat
+from mockserver.core.render import json_response
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import Caller, MessageView, Reply, SmsTransaction
@@ -31,7 +32,8 @@ class TwoSmsHandlers:
 
     async def issue_token(self, body: dict[str, Any]) -> Any:
         token = self.model.issue_token(body["grant_type"], body["client_id"], body["client_secret"])
-        return {"access_token": token.token, "token_type": "bearer", "expires_in": 28800}, 200
+        answer = {"access_token": token.token, "token_type": "bearer", "expires_in": 28800}
+        return json_response(answer, 200, envelope.TOKEN_HEADERS)
 
     async def send_message(self, token_info: dict, body: dict) -> Any:
         caller = self._caller(token_info)
