@@ -42,7 +42,7 @@ def run_in_one_shell(blocks: list[str], url: str) -> list[str]:
 
 
 def parsed(output: str) -> dict:
-    if output.startswith("<?xml"):
+    if output.startswith("<"):
         [(root, body)] = xmltodict.parse(output).items()
         assert root.startswith("ResponseOf")
         return {"Error": body.get("Error"), "ResponseData": body.get("ResponseData")}

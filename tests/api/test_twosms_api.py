@@ -386,6 +386,13 @@ def test_digits_are_ascii_digits_only(server, twosms, state, contacts, field):
     assert server.app.backend.outbox.messages() == []
 
 
+def test_xml_answers_start_with_their_root_element_as_web_api_writes_them(twosms):
+    response = twosms.get("/api/v1/admin/accounts", headers={"Accept": "application/xml"})
+    assert response.status_code == 200
+    assert response.content.startswith(b"<ResponseOf")
+    assert b"<?xml" not in response.content
+
+
 def test_an_xml_integer_in_other_digits_is_not_a_number(twosms, state):
     before = state()
     xml = details_xml(details(AdditionalContactID=18)).replace(b">18<", ">١٨<".encode())

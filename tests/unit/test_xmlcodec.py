@@ -184,7 +184,7 @@ def test_attributes_and_namespaces_from_the_xml_object():
     }
     value = {"id": 3, "tags": ["a", "b"], "flags": [True, False]}
     encoded = xmlcodec.dumps(value, schema, declare_xsd_xsi=False)
-    assert encoded.decode().startswith("<?xml version='1.0' encoding='utf-8'?>\n<x:item")
+    assert encoded.decode().startswith("<x:item")  # no XML declaration, as Web API writes XML
     assert xmlcodec.loads(encoded, schema) == value
 
 
