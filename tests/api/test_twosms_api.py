@@ -326,6 +326,17 @@ def test_an_sms_to_a_recipient_added_later_is_dated_when_it_went_out(server, two
         clock.advance(timedelta(hours=-1))
 
 
+def test_dates_are_written_as_json_net_writes_them(server, twosms):
+    from datetime import UTC, datetime
+
+    server.app.backend.clock.freeze(datetime(2026, 5, 1, 9, 30, 15, 432_700, tzinfo=UTC))
+    detail = ok(send(twosms, "Dated", kind=0, quick=["+15550109999"], ExpiryDate="2099-06-30T00:00:00Z"))
+    [sms] = server.app.backend.outbox.messages()
+    seen = ok(view(server, detail["MessageID"], sms.extra["contactId"]))
+    assert seen["DateTimeSent"] == "2026-05-01T09:30:15.4327Z"  # trailing zeros trimmed (.FFFFFFF)
+    assert seen["DateTimeExpiry"] == "2099-06-30T00:00:00Z"  # no fraction on a whole second
+
+
 def test_a_future_send_waits_for_the_fake_clock(server, twosms):
     clock = server.app.backend.clock
     later = (clock.now() + timedelta(hours=2)).isoformat()

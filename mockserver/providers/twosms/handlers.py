@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.clock import isoformat
 from mockserver.core.render import json_response
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import Caller, MessageView, Reply, SmsTransaction
+from mockserver.providers.twosms.values import dotnet_instant
 
 
 class TwoSmsHandlers:
@@ -92,7 +92,7 @@ def reply_json(message_id: str, reply: Reply) -> dict[str, Any]:
     return {
         "MessageID": message_id,
         "From": reply.sender,
-        "DateInsert": isoformat(reply.inserted),
+        "DateInsert": dotnet_instant(reply.inserted),
         "Response": reply.text,
         "SenderSent": reply.sender_sent,
     }
@@ -104,8 +104,8 @@ def view_json(view: MessageView) -> dict[str, Any]:
     replies = [r for r in message.replies if r.sender == recipient.mobile]
     return {
         "Contact": recipient.mobile,
-        "DateTimeExpiry": isoformat(message.expiry) if message.expiry else None,
-        "DateTimeSent": isoformat(message.sent_at or message.date_to_send),
+        "DateTimeExpiry": dotnet_instant(message.expiry) if message.expiry else None,
+        "DateTimeSent": dotnet_instant(message.sent_at or message.date_to_send),
         "Disclaimer": "",
         "Flagger": False,
         "From": message.sender,
