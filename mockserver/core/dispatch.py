@@ -25,7 +25,7 @@ from werkzeug.http import parse_options_header
 from mockserver.core import xmlcodec
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.faults import FaultRule, Faults
-from mockserver.core.negotiation import choose_media_type
+from mockserver.core.negotiation import choose_like_web_api, choose_media_type
 from mockserver.core.plan import Plan, compile_plan
 from mockserver.core.render import Response, is_xml, render
 from mockserver.core.routes import Operation, RouteTable
@@ -137,7 +137,7 @@ class Api:
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             raise _too_large(self.max_body)
-        exchange.media_type = _negotiate(headers.get("accept"), operation)
+        exchange.media_type = _negotiate(headers, operation, self.routes.negotiation)
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
             body = exchange.body = await _read_body(receive, self.max_body)
@@ -295,9 +295,13 @@ async def send_response(send: Send, response: Response, *, head: bool = False) -
     await send({"type": "http.response.body", "body": b"" if head else response.body})
 
 
-def _negotiate(accept: str | None, operation: Operation) -> str | None:
+def _negotiate(headers: dict[str, str], operation: Operation, negotiation: str) -> str | None:
     if not operation.produces:
         return None
+    accept = headers.get("accept")
+    if negotiation == "web-api":
+        request_type = headers.get("content-type", "").partition(";")[0].strip().lower() or None
+        return choose_like_web_api(accept, request_type, operation.produces)
     chosen = choose_media_type(accept, operation.produces)
     if chosen is None:
         offered = ", ".join(operation.produces)

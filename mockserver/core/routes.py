@@ -7,7 +7,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core.errors import HttpProblem
+from mockserver.core.errors import HttpProblem, SpecError
+from mockserver.core.negotiation import NEGOTIATIONS
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _TEMPLATE = re.compile(r"\{([^}]+)\}")
@@ -57,6 +58,13 @@ class RouteTable:
         self.spec = spec
         self.source = source
         """Where the spec came from (a file name), for messages."""
+        self.negotiation = spec.get("x-mockserver-negotiation", "openapi")
+        """How answers' media types are chosen (see `negotiation.NEGOTIATIONS`)."""
+        if self.negotiation not in NEGOTIATIONS:
+            raise SpecError(
+                "/x-mockserver-negotiation",
+                f"unknown negotiation {self.negotiation!r}: one of {', '.join(NEGOTIATIONS)}",
+            )
         self.operations: dict[str, Operation] = {}
         literal, templated = [], []
         for path, item in spec.get("paths", {}).items():

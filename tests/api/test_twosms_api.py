@@ -536,14 +536,36 @@ def test_accept_picks_the_format_and_the_content_type_echoes_it(twosms, accept, 
 
 
 @pytest.mark.parametrize(
-    "accept", ["text/plain", "application/xml;q=0, application/json;q=0, */*;q=0", "image/png"]
+    "accept", ["text/plain", "application/xml;q=0, application/json;q=0, */*;q=0", "image/png", "text/html"]
 )
-def test_nothing_acceptable_is_406_in_json(twosms, state, accept):
-    before = state()
+def test_an_accept_that_allows_nothing_is_answered_in_json_as_web_api_does(twosms, accept):
+    # Web API's negotiator falls back to the request's own media type, then to the first formatter
+    # (JSON): it never answers 406.
     response = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", json=details(), headers={"Accept": accept})
-    failed(response, 406, "NOT_ACCEPTABLE")
+    assert ok(response)["MessageText"] == "Updated text"
     assert response.headers["content-type"] == "application/json"
-    assert state() == before
+
+
+@pytest.mark.parametrize(
+    ("accept", "content_type", "served"),
+    [
+        (None, "application/xml", "application/xml"),  # a .NET client sends no Accept
+        (None, "text/xml", "text/xml"),
+        ("text/html", "application/xml", "application/xml"),  # a browser's Accept: the body's type
+        ("*/*", "application/xml", "application/json"),  # any type accepted: the first formatter
+        ("application/json", "application/xml", "application/json"),
+    ],
+)
+def test_without_a_usable_accept_an_xml_body_is_answered_in_xml(twosms, accept, content_type, served):
+    headers = {"Content-Type": content_type, **({"Accept": accept} if accept else {})}
+    request = twosms.build_request(
+        "PUT", f"{MESSAGES}/{DEMO_MESSAGE}", content=details_xml(details()), headers=headers
+    )
+    if accept is None:
+        del request.headers["Accept"]  # httpx sends `Accept: */*` unless told otherwise
+    response = twosms.send(request)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == served
 
 
 def test_text_json_bodies_are_validated_too(twosms, state):

@@ -150,3 +150,27 @@ def _as_request(case: Any, mount: str) -> Request:
     headers = {k: v for k, v in prepared.headers.items() if k.lower() not in TRANSPORT_HEADERS}
     body = prepared.body.encode() if isinstance(prepared.body, str) else prepared.body
     return Request(prepared.method, path, headers, body, query or None)
+
+
+def web_api_negotiation_requests(mount: str, token: str) -> list[Request]:
+    """Requests where ASP.NET Web API's negotiation answers differently from Accept alone: the
+    README's XML bodies sent with no Accept (as a .NET client sends them) and with a browser's, and a
+    read with an Accept that allows none of the operation's types. Only for the 2SMS mount."""
+    if mount != "twosms":
+        return []
+    found = []
+    for request in readme_requests(mount, token):
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.endswith("/xml"):
+            without = {k: v for k, v in request.headers.items() if k.lower() != "accept"}
+            found.append(Request(request.method, request.path, without, request.content, request.params))
+            browser = {**without, "Accept": "text/html,application/xhtml+xml"}
+            found.append(Request(request.method, request.path, browser, request.content, request.params))
+    found.append(
+        Request(
+            "GET",
+            "/twosms/api/v1/admin/accounts",
+            {"Authorization": f"Bearer {token}", "Accept": "image/png"},
+        )
+    )
+    return found

@@ -50,6 +50,9 @@ DIFFERENCES = {
     "under Connexion, Starlette's `Mount` pattern (`.*` without DOTALL) cannot match it and answers 404.",
     "wrong-scheme-wording": "When no credential is present the 401 names the missing header; Connexion "
     "says 'No authorization token provided' (same status).",
+    "web-api-negotiation": "A spec marked `x-mockserver-negotiation: web-api` (2SMS) chooses the answer's "
+    "media type as ASP.NET Web API does: with no usable Accept, the request body's own type, else JSON, "
+    "never a 406. Connexion's users negotiate on Accept alone (the reference: Werkzeug's best match).",
 }
 
 

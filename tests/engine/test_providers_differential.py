@@ -21,11 +21,12 @@ import httpx
 import pytest
 
 from mockserver.app import MockApp, create_app, route_table
+from mockserver.core.negotiation import choose_like_web_api, choose_media_type
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.providers.twosms import PROVIDER as TWOSMS
 
-from .corpus import readme_requests, schemathesis_requests
+from .corpus import readme_requests, schemathesis_requests, web_api_negotiation_requests
 from .harness import DIFFERENCES, Request
 from .reference import connexion_reference
 
@@ -61,7 +62,19 @@ RECOGNISED: dict[str, Callable[[Disagreement], bool]] = {
         d.connexion.status_code == 500 and d.ours.status_code == 400 and _undecodable(d.request)
     ),
     "line-break-in-path": lambda d: d.connexion.status_code == 404 and "\n" in unquote(d.request.path),
+    "web-api-negotiation": lambda d: _negotiated_apart(d.request),
 }
+
+
+def _negotiated_apart(request: Request) -> bool:
+    """Whether Web API's negotiation and Accept alone choose differently for this request."""
+    if not request.path.startswith("/twosms/"):
+        return False
+    headers = {k.lower(): v for k, v in request.headers.items()}
+    operation, _ = route_table(TWOSMS.spec, "/twosms").resolve(request.method, unquote(request.path))
+    request_type = headers.get("content-type", "").partition(";")[0].strip().lower() or None
+    web_api = choose_like_web_api(headers.get("accept"), request_type, operation.produces)
+    return web_api != choose_media_type(headers.get("accept"), operation.produces)
 
 
 def explanation(disagreement: Disagreement) -> str | None:
@@ -138,8 +151,12 @@ def test_the_engine_answers_a_provider_corpus_as_connexion_does(provider: Provid
         if provider is TWOSMS
         else {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
     )
-    corpus = readme_requests(provider.name, token) + schemathesis_requests(
-        provider.spec, provider.name, credentials, KNOWN_IDS[provider.name], PER_OPERATION
+    corpus = (
+        readme_requests(provider.name, token)
+        + web_api_negotiation_requests(provider.name, token)
+        + schemathesis_requests(
+            provider.spec, provider.name, credentials, KNOWN_IDS[provider.name], PER_OPERATION
+        )
     )
     assert len(corpus) >= MINIMUM_CORPUS
 
