@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import statistics
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -12,7 +13,7 @@ from bench import report, scale, wrk
 from bench.measure import Log, Settings, _check_state, _preflight, _row_state, running, start_fake
 from bench.report import Series
 from bench.workloads import jframework_put
-from mockserver.app import create_app
+from mockserver.app import MockApp, create_app
 
 PUT_GOAL = 0.6
 RESET_GOAL_MS = 20.0
@@ -140,17 +141,17 @@ def _start_up(settings: Settings, scratch: Path) -> list[str]:
     ]
 
 
-def _change_one_row(app: object) -> None:
-    with app.backend.store.transaction() as tx:  # type: ignore[attr-defined]
+def _change_one_row(app: MockApp) -> None:
+    with app.backend.store.transaction() as tx:
         tx.put("bench.scratch", "row", ("changed", time.perf_counter_ns()))
 
 
-def _time(repeats: int, before: object, action: object) -> list[float]:
+def _time(repeats: int, before: Callable[[], object], action: Callable[[], object]) -> list[float]:
     samples = []
     for _ in range(repeats):
-        before()  # type: ignore[operator]
+        before()
         began = time.perf_counter_ns()
-        action()  # type: ignore[operator]
+        action()
         samples.append((time.perf_counter_ns() - began) / 1e6)
     return sorted(samples)
 

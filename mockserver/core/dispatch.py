@@ -25,9 +25,9 @@ from werkzeug.http import parse_options_header
 from mockserver.core import xmlcodec
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.faults import FaultRule, Faults
-from mockserver.core.negotiation import choose_like_web_api, choose_media_type
+from mockserver.core.negotiation import choose_like_web_api, choose_media_type, is_xml
 from mockserver.core.plan import Plan, compile_plan
-from mockserver.core.render import Response, is_xml, render
+from mockserver.core.render import Response, render
 from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.validation import InvalidInput, SchemaCheck
 

@@ -28,9 +28,8 @@ NEGOTIATIONS = ("openapi", "web-api")
 negotiator does it, for providers served by that stack."""
 
 
-def _family(media_type: str) -> str:
-    """Which Web API formatter writes a media type: JSON or XML (each one formatter, in that order)."""
-    return "xml" if media_type.endswith("/xml") or media_type.endswith("+xml") else "json"
+def is_xml(media_type: str | None) -> bool:
+    return media_type is not None and (media_type.endswith("/xml") or media_type.endswith("+xml"))
 
 
 @lru_cache(maxsize=512)
@@ -46,7 +45,8 @@ def choose_like_web_api(accept: str | None, content_type: str | None, offered: t
         return None
     formatters: dict[str, list[str]] = {}
     for media_type in offered:
-        formatters.setdefault(_family(media_type), []).append(media_type)
+        # Web API has one JSON and one XML formatter, in that order.
+        formatters.setdefault("xml" if is_xml(media_type) else "json", []).append(media_type)
     values = _accept_values(accept)
     best: tuple[float, int, str] | None = None  # (q, rank, media type): rank 3 literal ... 1 */*
     by_request = None

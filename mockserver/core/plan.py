@@ -19,8 +19,8 @@ from urllib.parse import parse_qsl
 
 from mockserver.core import xmlcodec
 from mockserver.core.errors import HttpProblem, Problem, SpecError
+from mockserver.core.negotiation import is_xml
 from mockserver.core.parameters import Param, compile_param, convert, query_values, read_parameters
-from mockserver.core.render import is_xml
 from mockserver.core.routes import Operation, escape_pointer
 from mockserver.core.security import Credentials, Requirement, authenticate, compile_requirements
 from mockserver.core.validation import InvalidInput, SchemaCheck, decode_json, plain_json_schema

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from mockserver.core import xmlcodec
+from mockserver.core.negotiation import is_xml
 from mockserver.core.routes import Operation
 
 JSON = "application/json"
@@ -37,10 +38,6 @@ def json_bytes(body: Any) -> bytes:
 
 def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
     return Response(status, json_bytes(body), JSON, headers or {})
-
-
-def is_xml(media_type: str | None) -> bool:
-    return media_type is not None and (media_type.endswith("/xml") or media_type.endswith("+xml"))
 
 
 def render(

@@ -15,6 +15,16 @@ from mockserver.core.statefile import StateFile
 from mockserver.core.store import bulk
 
 
+@contextmanager
+def _outbox_not_written(backend: Backend) -> Iterator[None]:
+    """Outbox changes inside are not written to the state file (they come from it)."""
+    sink, backend.outbox.sink = backend.outbox.sink, None
+    try:
+        yield
+    finally:
+        backend.outbox.sink = sink
+
+
 class Snapshots(Protocol):
     def save(self, name: str) -> None:
         """Keep the current state under `name` (replacing one of that name)."""
@@ -125,15 +135,12 @@ class FileSnapshots:
         backend = self._backend
         with backend.store.lock, self._state.batch():
             changes, order, ids, outbox = self._state.restore_snapshot(name)
-            sink, backend.outbox.sink = backend.outbox.sink, None  # the file has it already
-            try:
-                backend.store.apply(changes)
-                for table, keys in order.items():  # as in memory, a table is back in its old order
-                    backend.store.reorder(table, keys)
-                backend.ids.restore(ids)
+            backend.store.apply(changes)
+            for table, keys in order.items():  # as in memory, a table is back in its old order
+                backend.store.reorder(table, keys)
+            backend.ids.restore(ids)
+            with _outbox_not_written(backend):  # the file has it already
                 backend.outbox.restore(outbox)
-            finally:
-                backend.outbox.sink = sink
 
     def delete(self, name: str) -> None:
         self._state.delete_snapshot(name)
@@ -155,9 +162,6 @@ class FileSnapshots:
                 raise
             except BaseException:
                 self._names = set(self._state.snapshot_names())
-                sink, backend.outbox.sink = backend.outbox.sink, None
-                try:
+                with _outbox_not_written(backend):
                     FileSnapshots.load(backend, self._state)
-                finally:
-                    backend.outbox.sink = sink
                 raise

@@ -61,7 +61,7 @@ class StateFile:
         self.codec = codec
         self._lock = lock
         self._depth = 0
-        self._outbox_seq = connection.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+        self._outbox_seq = self._last_outbox_seq()
         self.outbox_limit: int | None = None
         self.closed_cleanly = False
         """The last server stopped cleanly, so the checkpoint it left is current."""
@@ -230,12 +230,9 @@ class StateFile:
         for table, key, value in self._db.execute("SELECT tbl, key, value FROM rows ORDER BY seq"):
             yield table, decode_key(key), loads(value)
 
-    def read_ids(self, snapshot: str | None = None) -> dict[str, object]:
-        query, args = ("SELECT kind, state FROM ids", ())
-        if snapshot is not None:
-            query, args = ("SELECT kind, state FROM snap_ids WHERE snap = ?", (snapshot,))
+    def read_ids(self) -> dict[str, object]:
         loads = self.codec.loads
-        return {kind: loads(state) for kind, state in self._db.execute(query, args)}
+        return {kind: loads(state) for kind, state in self._db.execute("SELECT kind, state FROM ids")}
 
     def read_outbox(self) -> list[Any]:
         loads = self.codec.loads
@@ -265,9 +262,16 @@ class StateFile:
     def delete_snapshot(self, name: str) -> None:
         """KeyError if there is none by that name."""
         with self.batch():
-            if self._db.execute("SELECT 1 FROM snapshots WHERE name = ?", (name,)).fetchone() is None:
-                raise KeyError(name)
+            self._require_snapshot(name)
             self._drop_snapshot(name)
+
+    def _require_snapshot(self, name: str) -> None:
+        """KeyError if there is no snapshot by that name."""
+        if self._db.execute("SELECT 1 FROM snapshots WHERE name = ?", (name,)).fetchone() is None:
+            raise KeyError(name)
+
+    def _last_outbox_seq(self) -> int:
+        return self._db.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
 
     def _drop_snapshot(self, name: str) -> None:
         for table in ("snapshots", "snap_rows", "snap_ids", "snap_outbox"):
@@ -282,8 +286,7 @@ class StateFile:
         KeyError if there is none by that name."""
         db, loads = self._db, self.codec.loads
         with self.batch():
-            if db.execute("SELECT 1 FROM snapshots WHERE name = ?", (name,)).fetchone() is None:
-                raise KeyError(name)
+            self._require_snapshot(name)
             gone = db.execute(
                 "SELECT tbl, key FROM rows r WHERE NOT EXISTS (SELECT 1 FROM snap_rows s"
                 " WHERE s.snap = ? AND s.tbl = r.tbl AND s.key = r.key)",
@@ -307,7 +310,7 @@ class StateFile:
             db.execute("INSERT INTO ids SELECT kind, state FROM snap_ids WHERE snap = ?", (name,))
             db.execute("DELETE FROM outbox")
             db.execute("INSERT INTO outbox SELECT seq, value FROM snap_outbox WHERE snap = ?", (name,))
-            self._outbox_seq = db.execute("SELECT coalesce(max(seq), 0) FROM outbox").fetchone()[0]
+            self._outbox_seq = self._last_outbox_seq()
             ids = self.read_ids()
             outbox = self.read_outbox()
         return changes, order, ids, outbox

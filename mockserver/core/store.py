@@ -185,8 +185,9 @@ class Store:
         self._active: Transaction | None = None
         self._participants: list[Participant] = []
         self.on_commit: CommitHook | None = None
-        """Called with a transaction's changes before it ends (under the lock); if it raises, the
-        transaction is rolled back. A state file makes each commit durable here."""
+        """Called with each transaction as it ends (under the lock, before the participants
+        commit; `Transaction.changes()` says what it wrote); if it raises, the transaction is
+        rolled back. A state file makes each commit durable here."""
 
     @property
     def lock(self) -> threading.RLock:

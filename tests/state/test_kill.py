@@ -177,10 +177,6 @@ def test_a_server_killed_mid_write_restarts_with_every_acknowledged_write_and_no
     assert accounts["Demo Account"]["credits"] == 1000 - spent["demo"]
     assert accounts["Other Account"]["credits"] == 10 - spent["poor"]
     delivered = Counter(
-        m["text"].split("-")[0] for m in _sms(outbox) if m["text"].startswith(("demo-", "poor-"))
+        m["text"].split("-")[0] for m in outbox["messages"] if m["text"].startswith(("demo-", "poor-"))
     )
     assert delivered == spent, "every stored send was delivered to the outbox, and nothing else"
-
-
-def _sms(outbox: Any) -> list[dict[str, Any]]:
-    return outbox["messages"] if isinstance(outbox, dict) else outbox

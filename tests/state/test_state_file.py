@@ -212,28 +212,24 @@ def test_a_refused_fixture_load_writes_nothing(tmp_path):
         again.close()
 
 
-def test_a_write_the_file_refuses_is_undone_in_memory_too(tmp_path, monkeypatch):
-    path = tmp_path / "world.db"
-    durable = world(path)
-    before = contents(durable)
-
-    def disk_full(*args: Any) -> None:
-        raise sqlite3.OperationalError("database or disk is full")
-
-    monkeypatch.setattr(durable.state_file, "commit", disk_full)
-    with pytest.raises(sqlite3.OperationalError):
-        rename_default(durable, "lost")
-    assert contents(durable) == before
-    monkeypatch.undo()
-    durable.close()
+def assert_reopens_as(path: Path, expected: dict[str, Any]) -> None:
+    """The file, opened again, holds `expected`."""
     again = world(path)
     try:
-        assert contents(again) == before
+        assert contents(again) == expected
     finally:
         again.close()
 
 
-def test_a_send_the_file_refuses_delivers_nothing_and_charges_nothing(tmp_path, monkeypatch):
+# Writes the file refuses (the disk is full): each is undone in memory too, and the file keeps what it had.
+REFUSED_WRITES = {
+    "a row changed": lambda w, caller: rename_default(w, "lost"),
+    "a send, with its credits and SMS": lambda w, caller: send(w, "lost", caller),
+}
+
+
+@pytest.mark.parametrize("write", REFUSED_WRITES.values(), ids=REFUSED_WRITES.keys())
+def test_a_write_the_file_refuses_is_undone_in_memory_too(tmp_path, monkeypatch, write):
     path = tmp_path / "world.db"
     durable = world(path)
     caller = caller_of(durable)
@@ -245,15 +241,11 @@ def test_a_send_the_file_refuses_delivers_nothing_and_charges_nothing(tmp_path, 
 
     monkeypatch.setattr(durable.state_file, "commit", disk_full)
     with pytest.raises(sqlite3.OperationalError):
-        send(durable, "lost", caller)
-    assert contents(durable) == before  # no message, no credit spent, no SMS in the outbox
+        write(durable, caller)
+    assert contents(durable) == before  # no row, message, credit or SMS changed
     monkeypatch.undo()
     durable.close()
-    again = world(path)
-    try:
-        assert contents(again) == before
-    finally:
-        again.close()
+    assert_reopens_as(path, before)
 
 
 def test_credits_and_scheduled_state_survive_as_records(tmp_path):
