@@ -55,9 +55,15 @@ class MockApp:
         validate_responses: bool = True,
         max_body: int = DEFAULT_MAX_BODY,
         guard: Guard | None = None,
+        strict: bool = False,
+        log_warnings: bool = False,
     ) -> None:
         self.world = world
         self.guard = guard or Guard()
+        self.strict = strict
+        """Forgive nothing a provider's real stack would forgive (see core/binding.py)."""
+        self.log_warnings = log_warnings
+        """Log each request's client warnings (with the access log)."""
         self.admin_spec = admin_spec(world.providers.values())
         self.apis = self._build(validate_responses, max_body)
         self.docs = self._docs()
@@ -151,9 +157,20 @@ class MockApp:
                     raw_headers=bounded_headers(tuple(scope["headers"])),
                     raw_body=exchange.body[:MAX_BODY_BYTES],
                     dropped=exchange.dropped,
+                    warnings=tuple(exchange.warnings or ()),
                     **_answer_if_error(exchange),
                 )
             )
+            if exchange.warnings and self.log_warnings:
+                for warning in exchange.warnings:
+                    logger.warning(
+                        "%s %s: client warning %s at %s: %s",
+                        exchange.method,
+                        exchange.path,
+                        warning.code,
+                        warning.where,
+                        warning.message,
+                    )
 
         return record
 
@@ -172,6 +189,7 @@ class MockApp:
                 validate_responses=validate_responses,
                 on_served=self._journal(provider.name),
                 transaction=world.backend.store.transaction,
+                strict=self.strict,
             )
         admin_routes = RouteTable(resolve_refs(copy.deepcopy(self.admin_spec)), f"/{ADMIN}", source="admin")
         apis[ADMIN] = Api(

@@ -75,7 +75,17 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         help="derive tokens, link contactIds and tenant keys from --seed too (reproducible, but "
         "predictable by anyone: for tests only)",
     )
-    serve.add_argument("--access-log", action="store_true", help="log every request")
+    serve.add_argument(
+        "--access-log",
+        action="store_true",
+        help="log every request, and what each drew as client warnings",
+    )
+    serve.add_argument(
+        "--strict",
+        action="store_true",
+        help="forgive nothing the real servers forgive (a member name in the wrong case, an unknown "
+        "member, a null, a date without a zone): a 400 in the provider's format, not a warning",
+    )
     serve.add_argument(
         "--max-header-kib",
         type=_count,
@@ -239,6 +249,8 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             admin_token=args.admin_token,
             allowed_hosts=args.allowed_host,
             validate_responses=args.validate_responses,
+            strict=args.strict,
+            log_warnings=args.access_log,
             journal_limit=args.journal_limit,
             journal_bytes=args.journal_mib * 1024 * 1024,
             max_messages=args.max_messages,
@@ -312,6 +324,10 @@ def _banner(app: MockApp, url: str) -> str:
         lines.extend(f"              {line}" for line in details)
     lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
     lines.append(f"  state       {_state_line(app)}")
+    lint = (
+        "strict: what the real servers forgive is a 400" if app.strict else "client warnings in the journal"
+    )
+    lines.append(f"  lint        {lint}")
     lines.append(f"  web pages   {url}/" + ("?token=<the admin token>" if app.guard.token else ""))
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)

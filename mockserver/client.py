@@ -106,6 +106,26 @@ class Journal:
     def entries(self, **filters: Any) -> list[dict[str, Any]]:
         return self.admin.call("GET", "/journal", params=_params(filters, self.tenant))["entries"]
 
+    def warnings(self) -> list[str]:
+        """Each client warning of the kept requests, oldest first, as one line:
+        `PUT /twosms/... member-case /Content: ...`."""
+        entries = self.entries(warned=True, limit=1000)
+        return [
+            f"{e['method']} {e['path']} {w['code']} {w['where']}: {w['message']}"
+            for e in reversed(entries)
+            for w in e["warnings"]
+        ]
+
+    def assert_no_warnings(self) -> None:
+        """Fail (AssertionError) if a request drew a client warning: input the real server would
+        forgive silently, almost certainly a bug in the client (see docs/decisions.md, T17)."""
+        found = self.warnings()
+        if found:
+            raise AssertionError(
+                f"{len(found)} client warning(s); the real server would forgive these silently:\n"
+                + "\n".join(found)
+            )
+
     def clear(self) -> None:
         self.admin.call("DELETE", "/journal")
 

@@ -10,6 +10,7 @@ import schemathesis
 from mockserver import registry
 from mockserver.app import route_table
 from mockserver.core import xmlcodec
+from mockserver.core.dispatch import WARNINGS_HEADER
 from mockserver.core.routes import Operation
 
 
@@ -39,16 +40,28 @@ XML_BLIND_SPOTS = {"AcceptedNegativeData", "RejectedPositiveData"}
 
 @schemathesis.hook
 def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    """Drop only what XML cannot express, for XML request bodies only.
+    """Drop only what XML cannot express (XML request bodies only) and what the fake forgave.
 
     Text cannot carry JSON's types: a generated "negative" `null` or number is serialised as text
     such as `<Sender>null</Sender>`, which is a valid string, so the fake rightly accepts it
     (AcceptedNegativeData); and Schemathesis strips characters XML 1.0 cannot hold, so a "positive"
     one-character string can arrive empty and be rightly refused (RejectedPositiveData).
-    Every other failure, and every failure of a JSON request, is kept.
+    Every other failure, and every failure of a JSON request, is kept. Negative data the fake
+    marks as forgiven (`X-Mockserver-Warnings`) is the provider's own leniency, not a failure.
     """
+    kind = type(failure).__name__
+    if kind == "AcceptedNegativeData" and _forgiven(response):
+        return False
     is_xml_body = case.media_type is not None and case.media_type.endswith("xml")
-    return not (is_xml_body and type(failure).__name__ in XML_BLIND_SPOTS)
+    return not (is_xml_body and kind in XML_BLIND_SPOTS)
+
+
+def _forgiven(response: Any) -> bool:
+    """The fake says it accepted this input only as the provider's real server forgives it (an
+    unknown member, a name in the wrong case, a null, a zone-less date): a client warning, which the
+    journal records, not a lapse in validation. Under `--strict` the fake forgives nothing."""
+    headers = {name.lower(): values for name, values in (response.headers or {}).items()}
+    return bool(headers.get(WARNINGS_HEADER.lower()))
 
 
 @schemathesis.hook

@@ -17,6 +17,7 @@ from mockserver.core.fixtures import read_document
 from mockserver.server import MockServer
 
 MARKER = "mockserver_fixtures"
+STRICT_MARKER = "mockserver_strict"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -27,6 +28,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="FILE",
         help="fixture file the session's fake starts from instead of the demo world ('default' names "
         "it); repeat to add more",
+    )
+    group.addoption(
+        "--mockserver-strict",
+        action="store_true",
+        help="the session's fake forgives nothing the real servers forgive: such a request is a 400 "
+        "in the provider's format, not a client warning",
     )
     parser.addini(
         "mockserver_fixtures",
@@ -41,6 +48,11 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers",
         f"{MARKER}(*paths): load these fixture files (relative to the test file) on top of the "
         "baseline for this test only",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{STRICT_MARKER}: fail the test at teardown if its requests drew client warnings (input the "
+        "real server would forgive silently)",
     )
 
 
@@ -57,19 +69,23 @@ def _session_fixtures(config: pytest.Config) -> list[str] | None:
 @pytest.fixture(scope="session")
 def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """One live fake for the session (each xdist worker is its own session, so has its own)."""
-    with MockServer(_session_fixtures(pytestconfig)) as server:
+    strict = bool(pytestconfig.getoption("mockserver_strict"))
+    with MockServer(_session_fixtures(pytestconfig), strict=strict) as server:
         yield server
 
 
 @pytest.fixture
-def mockserver(mockserver_session: MockServer, request: pytest.FixtureRequest) -> MockServer:
-    """The session's fake, restored to its baseline (state, outbox, journal, faults, clock)."""
+def mockserver(mockserver_session: MockServer, request: pytest.FixtureRequest) -> Iterator[MockServer]:
+    """The session's fake, restored to its baseline (state, outbox, journal, faults, clock). A test
+    marked `mockserver_strict` fails at teardown if its requests drew client warnings."""
     mockserver_session.reset()
     paths = [Path(p) for marker in request.node.iter_markers(MARKER) for p in marker.args]
     if paths:
         here = request.path.parent
         mockserver_session.app.world.load([read_document(p if p.is_absolute() else here / p) for p in paths])
-    return mockserver_session
+    yield mockserver_session
+    if request.node.get_closest_marker(STRICT_MARKER) is not None:
+        mockserver_session.assert_no_warnings()
 
 
 @pytest.fixture

@@ -145,6 +145,10 @@ class MockServer:
     def clock(self) -> Clock:
         return self.controls.clock
 
+    def assert_no_warnings(self) -> None:
+        """Fail if a request since the last reset drew a client warning (see `Journal.assert_no_warnings`)."""
+        self.journal.assert_no_warnings()
+
     def seed(self, document: str | Path | dict[str, Any], *, baseline: bool = False) -> None:
         self.controls.seed(document, baseline=baseline)
 

@@ -186,6 +186,7 @@ class AdminHandlers:
         status: int | None = None,
         since: str | None = None,
         tenant: str | None = None,
+        warned: bool | None = None,
         limit: int = 100,
         offset: int = 0,
     ) -> Any:
@@ -199,6 +200,7 @@ class AdminHandlers:
             and (status is None or e.status == status)
             and (after is None or e.at >= after)
             and (tenant is None or e.tenant == tenant)
+            and (warned is None or bool(e.warnings) == warned)
         ]
         return {
             "total": len(entries),
@@ -326,6 +328,7 @@ def _journal_json(entry: JournalEntry) -> dict[str, Any]:
         "tenant": entry.tenant,
         "requestHeaders": entry.request_headers,
         "requestBody": entry.request_body,
+        "warnings": [w.as_dict() for w in entry.warnings],
         **({"dropped": True} if entry.dropped else {}),
     }
 

@@ -80,6 +80,18 @@ def isoformat(instant: datetime) -> str:
     return instant.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
+def dotnet_isoformat(instant: datetime) -> str:
+    """An instant as .NET writes a UTC DateTime (Json.NET, XmlSerializer, System.Text.Json:
+    `...ss.FFFFFFFK`): the fraction of a second without its trailing zeros, none on a whole second.
+    Both providers' docs show this form (`07:34:48.6144129Z`, `13:56:00.838512+07:00`)."""
+    text = isoformat(instant)
+    head, dot, tail = text.partition(".")
+    if not dot:
+        return text
+    fraction = tail.removesuffix("Z").rstrip("0")
+    return f"{head}.{fraction}Z" if fraction else f"{head}Z"
+
+
 _LEAP_SECOND = re.compile(r"(T\d{2}:\d{2}:)60")
 
 

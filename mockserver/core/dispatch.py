@@ -15,7 +15,7 @@ import logging
 import time
 from collections.abc import Callable, Coroutine
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
 
@@ -23,6 +23,7 @@ from starlette.types import Receive, Scope, Send
 from werkzeug.http import parse_options_header
 
 from mockserver.core import xmlcodec
+from mockserver.core.binding import ClientWarning
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.faults import FaultRule, Faults
 from mockserver.core.negotiation import choose_like_web_api, choose_media_type, is_xml
@@ -34,6 +35,9 @@ from mockserver.core.validation import InvalidInput, SchemaCheck
 logger = logging.getLogger("mockserver")
 
 DEFAULT_MAX_BODY = 1024 * 1024
+WARNINGS_HEADER = "X-Mockserver-Warnings"
+"""On an answer whose request drew client warnings: how many (they are in the journal). The fake's
+own header, so a client or a contract run can tell a forgiven request from an accepted one."""
 BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 
@@ -57,6 +61,8 @@ class Exchange:
     """The response sent, once sent."""
     dropped: bool = False
     """The connection was dropped on purpose (a fault) instead of answering."""
+    warnings: list[ClientWarning] | None = None
+    """What the provider's stack forgave in the request (see binding.py)."""
 
 
 RenderError = Callable[[Exception, Exchange], Response]
@@ -90,6 +96,7 @@ class Api:
         validate_responses: bool = False,
         on_served: Observer | None = None,
         transaction: Callable[[], AbstractContextManager[Any]] | None = None,
+        strict: bool = False,
     ) -> None:
         self.routes = routes
         self.on_served = on_served
@@ -101,11 +108,15 @@ class Api:
         self.max_body = max_body
         self.faults = faults
         self.provider = provider
+        self.strict = strict
+        """Forgive nothing: bodies are read as the schema says even where the spec declares the
+        provider's own, more forgiving binding."""
         spec = routes.spec
+        binding = "openapi" if strict else routes.binding
         schemes = spec.get("components", {}).get("securitySchemes", {})
         try:
             self.plans = {
-                op_id: compile_plan(operation, handlers, schemes, spec.get("security", []))
+                op_id: compile_plan(operation, handlers, schemes, spec.get("security", []), binding)
                 for op_id, operation in routes.operations.items()
             }
         except SpecError as exc:
@@ -123,6 +134,9 @@ class Api:
             response = self.render_error(exc, exchange)
         try:
             if response is not None:
+                if exchange.warnings:
+                    count = str(len(exchange.warnings))
+                    response = replace(response, headers={**response.headers, WARNINGS_HEADER: count})
                 exchange.status, exchange.answer = response.status, response
                 await send_response(send, response, head=exchange.method == "HEAD")
         finally:
@@ -182,8 +196,7 @@ class Api:
             kwargs["token_info"] = plan.authenticate(headers, query_string, exchange.method, exchange.path)
         kwargs.update(plan.parameters(path_params, query_string, headers))
         if plan.bodies:
-            parsed = _parsed_body(plan, exchange.body, exchange.content_type, exchange.charset)
-            kwargs["body"] = parsed
+            kwargs["body"] = _parsed_body(plan, exchange)
         return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
@@ -346,13 +359,17 @@ def _content_type(raw: str | None) -> tuple[str | None, str]:
     return media_type.lower(), charset
 
 
-def _parsed_body(plan: Plan, raw: bytes, content_type: str | None, charset: str) -> Any:
-    definition = plan.body_for(content_type)
-    if not raw:
+def _parsed_body(plan: Plan, exchange: Exchange) -> Any:
+    definition = plan.body_for(exchange.content_type)
+    if not exchange.body:
         if plan.body_required:
             raise InvalidInput([Problem("the request body must not be empty")])
         return None
-    value = definition.decode(raw, charset, content_type or definition.media_type)
+    media_type = exchange.content_type or definition.media_type
+    value = definition.decode(exchange.body, exchange.charset, media_type)
+    if definition.binder is not None:
+        value, warnings = definition.bind(value, media_type)
+        exchange.warnings = warnings or None
     problems = definition.problems(value)
     if problems:
         raise InvalidInput(problems)

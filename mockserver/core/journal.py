@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
+from mockserver.core.binding import ClientWarning
+
 MASK = "****"
 SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
 SECRET_FIELDS = frozenset({"password", "client_secret", "secret", "authkey", "auth-key", "access_token"})
@@ -46,6 +48,8 @@ class JournalEntry:
     """A fault dropped the connection instead of answering."""
     seq: int = 0
     """Numbers the entries of one journal, from 1; set when recorded."""
+    warnings: tuple[ClientWarning, ...] = ()
+    """What the provider's real stack would have forgiven (see core/binding.py)."""
 
     @property
     def request_headers(self) -> dict[str, str]:

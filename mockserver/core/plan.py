@@ -18,6 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.core import xmlcodec
+from mockserver.core.binding import Binder, ClientWarning, bind, compile_binder
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.negotiation import is_xml
 from mockserver.core.parameters import Param, compile_param, convert, query_values, read_parameters
@@ -55,6 +56,8 @@ class Body:
     check: SchemaCheck | None
     explode: Mapping[str, bool]
     """Form fields whose repeated values are joined (Connexion's form style), by name."""
+    binder: Binder | None = None
+    """How the provider's own stack binds this body (see binding.py); None: as the schema says."""
 
     def decode(self, raw: bytes, charset: str, media_type: str) -> Any:
         """The body as data, by the request's own media type; bytes for a type with no decoder."""
@@ -89,6 +92,19 @@ class Body:
                 form[name] = convert(schema.get("type"), text)
         return form
 
+    def bind(self, value: Any, media_type: str) -> tuple[Any, list[ClientWarning]]:
+        """The decoded value as the provider's stack binds it, and what that forgave."""
+        if self.binder is None or isinstance(value, bytes) or not (is_json(media_type) or is_xml(media_type)):
+            return value, []
+        root = None
+        if is_xml(media_type):
+            root = (
+                xmlcodec.merged_all_of(self.check.schema if self.check else {})
+                .get("xml", {})
+                .get("name", "*")
+            )
+        return bind(value, self.binder, xml_root=root)
+
     def problems(self, value: Any) -> list[Problem]:
         """Undecoded bytes (a type with no decoder under a range like `*/*`) go unchecked, as in Connexion."""
         if self.check is None or isinstance(value, bytes):
@@ -96,7 +112,7 @@ class Body:
         return self.check.problems(value)
 
 
-def _body(media_type: str, content: dict, pointer: str) -> Body:
+def _body(media_type: str, content: dict, pointer: str, binding: str = "openapi") -> Body:
     """Bodies we decode (JSON, XML, forms) are checked against their schema; others reach the
     handler as bytes, unchecked, as Connexion passes them (a YAML document)."""
     if media_type.startswith(_UNSERVED_BODIES):
@@ -113,7 +129,8 @@ def _body(media_type: str, content: dict, pointer: str) -> Body:
             raise SpecError(f"{pointer}/encoding/{name}/contentType", "encoding contentType is not supported")
     check = SchemaCheck(schema, pointer=f"{pointer}/schema") if decoded and schema is not None else None
     explode = {name: bool(how.get("explode", True)) for name, how in encoding.items()}
-    return Body(media_type, check, explode)
+    binder = compile_binder(schema) if binding == "web-api" and check is not None else None
+    return Body(media_type, check, explode, binder)
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -170,7 +187,11 @@ def _by_specificity(bodies: dict[str, Body]) -> dict[str, Body]:
 
 
 def compile_plan(
-    operation: Operation, handlers: Any, schemes: dict[str, dict], default_security: list
+    operation: Operation,
+    handlers: Any,
+    schemes: dict[str, dict],
+    default_security: list,
+    binding: str = "openapi",
 ) -> Plan:
     """The operation's plan; SpecError naming the construct for anything the engine does not honour."""
     definition = operation.definition
@@ -193,7 +214,10 @@ def compile_plan(
     request_body = definition.get("requestBody", {})
     bodies = {
         media_type.lower(): _body(
-            media_type.lower(), content, f"{pointer}/requestBody/content/{escape_pointer(media_type)}"
+            media_type.lower(),
+            content,
+            f"{pointer}/requestBody/content/{escape_pointer(media_type)}",
+            binding,
         )
         for media_type, content in request_body.get("content", {}).items()
     }

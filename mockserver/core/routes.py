@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core.binding import BINDINGS
 from mockserver.core.errors import HttpProblem, SpecError
 from mockserver.core.negotiation import NEGOTIATIONS
 
@@ -64,6 +65,12 @@ class RouteTable:
             raise SpecError(
                 "/x-mockserver-negotiation",
                 f"unknown negotiation {self.negotiation!r}: one of {', '.join(NEGOTIATIONS)}",
+            )
+        self.binding = spec.get("x-mockserver-binding", "openapi")
+        """How request bodies are read (see `binding.BINDINGS`)."""
+        if self.binding not in BINDINGS:
+            raise SpecError(
+                "/x-mockserver-binding", f"unknown binding {self.binding!r}: one of {', '.join(BINDINGS)}"
             )
         self.operations: dict[str, Operation] = {}
         literal, templated = [], []

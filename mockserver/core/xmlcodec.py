@@ -66,7 +66,7 @@ def _memo(what: str, schema: dict, compute: Any) -> Any:
     return hit[1]
 
 
-def _merged(schema: dict) -> dict:
+def merged_all_of(schema: dict) -> dict:
     """Fold `allOf` parts into one schema (properties and xml of the parts included)."""
     if "allOf" not in schema:
         return schema
@@ -76,7 +76,7 @@ def _merged(schema: dict) -> dict:
 def _merge(schema: dict) -> dict:
     merged: dict[str, Any] = {k: v for k, v in schema.items() if k != "allOf"}
     for part in schema["allOf"]:
-        part = _merged(part)
+        part = merged_all_of(part)
         for key, value in part.items():
             if key == "properties":
                 merged["properties"] = {**value, **merged.get("properties", {})}
@@ -88,7 +88,7 @@ def _merge(schema: dict) -> dict:
 
 
 def _kind(schema: dict) -> str | None:
-    schema = _merged(schema)
+    schema = merged_all_of(schema)
     if "type" in schema:
         return schema["type"]
     if "properties" in schema:
@@ -110,7 +110,7 @@ def check_schema(schema: dict, pointer: str = "") -> None:
         seen: set[int] = set()
         stack = [schema]
         while stack:
-            current = _merged(stack.pop())
+            current = merged_all_of(stack.pop())
             if id(current) in seen:
                 continue
             seen.add(id(current))
@@ -173,7 +173,7 @@ class _Node:
     __slots__ = ("_in", "_out", "enum_names", "kind", "name", "namespace", "prefix", "schema")
 
     def __init__(self, schema: dict) -> None:
-        self.schema = _merged(schema)
+        self.schema = merged_all_of(schema)
         xml = self.schema.get("xml", {})
         self.kind = _kind(self.schema)
         self.name: str | None = xml.get("name")
@@ -298,8 +298,6 @@ def _local_name(element: etree._Element) -> str:
 def _decode_text(text: str | None, node: _Node) -> Any:
     kind = node.kind
     raw = text if text is not None else ""
-    if kind in ("integer", "number", "boolean") and raw.strip() == "":
-        return None
     value = raw.strip()
     if node.enum_names and value in node.enum_names:
         return node.enum_names.index(value)

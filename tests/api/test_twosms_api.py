@@ -111,7 +111,39 @@ def test_token_errors_speak_oauth2(server, form, error):
     assert body["error"] == error
     assert body["error_description"]
     assert_not_cacheable(response)
-    assert "www-authenticate" not in response.headers  # OAuth2 errors, not a bearer challenge
+    # A 401 names the scheme a client can answer: HTTP Basic (RFC 6749 5.2, RFC 7235), never Bearer.
+    challenge = 'Basic realm="Token"' if error == "invalid_client" else None
+    assert response.headers.get("www-authenticate") == challenge
+
+
+BASIC_CASES = {
+    "basic-alone": ({}, ("demo-client", "demo-secret"), 200),
+    "basic-wins-over-the-form": ({"client_id": "demo-client", "client_secret": "nope"}, ("demo-client", "demo-secret"), 200),
+    "wrong-basic-secret": ({}, ("demo-client", "nope"), 401),
+    "wrong-basic-despite-a-right-form": ({"client_id": "demo-client", "client_secret": "demo-secret"}, ("demo-client", "nope"), 401),
+    "no-credentials-at-all": ({}, None, 401),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(BASIC_CASES))
+def test_token_takes_client_credentials_with_http_basic(server, state, case):
+    form, basic, status = BASIC_CASES[case]
+    before = state()
+    response = httpx.post(
+        f"{server.url}/twosms/Token", data={"grant_type": "client_credentials", **form}, auth=basic
+    )
+    assert response.status_code == status, response.text
+    assert_not_cacheable(response)
+    if status == 200:
+        token = response.json()["access_token"]
+        accounts = httpx.get(
+            f"{server.url}/twosms/api/v1/admin/accounts", headers={"Authorization": f"Bearer {token}"}
+        )
+        assert accounts.json()["ResponseData"]["Detail"]["Name"] == "Demo Account"
+    else:
+        assert response.json()["error"] == "invalid_client"
+        assert response.headers["www-authenticate"] == 'Basic realm="Token"'
+        assert state() == before
 
 
 def assert_not_cacheable(response: httpx.Response) -> None:
@@ -367,7 +399,6 @@ def test_a_future_send_waits_for_the_fake_clock(server, twosms):
             "5",
         ),
         ({"Content": "x", "Contacts": {}, "Options": {}}, "/Type"),
-        ({"Type": 1, "Contacts": {}, "Options": {}, "Surprise": 1}, "Surprise"),
     ],
 )
 def test_bad_sends_are_refused_and_change_nothing(server, twosms, state, body, field):
@@ -594,9 +625,6 @@ HOSTILE_XML = {
     "doctype": b"<!DOCTYPE MessageDetails SYSTEM 'x.dtd'><MessageDetails/>",
     "deep-100k": b"<MessageDetails>" + b"<a>" * 100_000 + b"</a>" * 100_000 + b"</MessageDetails>",
     "wrong-root": b"<Message><ID>dbcc0ec5-7543-4a9d-932c-ab0623551910</ID></Message>",
-    "unknown-element": details_xml(details()).replace(
-        b"</MessageDetails>", b"<Mood>happy</Mood></MessageDetails>"
-    ),
     "text-in-integer": details_xml(details(NoOfReads=1)).replace(
         b"<NoOfReads>1</NoOfReads>", b"<NoOfReads>one</NoOfReads>"
     ),
@@ -613,7 +641,6 @@ def test_hostile_or_wrong_xml_is_a_400_and_changes_nothing(server, twosms, state
     response = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", content=HOSTILE_XML[name], headers=headers)
     reason = failed(response, 400, "INVALID_REQUEST")
     assert "root:x:0:0" not in reason
-    assert response.elapsed.total_seconds() >= 0  # the time is reported by the bench, not asserted here
     assert state() == before
 
 

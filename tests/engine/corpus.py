@@ -8,6 +8,7 @@ from the collecting function), so a given Schemathesis/Hypothesis pair yields th
 from __future__ import annotations
 
 import contextlib
+import json
 import re
 import shlex
 from collections.abc import Callable, Iterator
@@ -173,4 +174,38 @@ def web_api_negotiation_requests(mount: str, token: str) -> list[Request]:
             {"Authorization": f"Bearer {token}", "Accept": "image/png"},
         )
     )
+    return found
+
+
+def web_api_binding_requests(mount: str, token: str) -> list[Request]:
+    """Bodies Json.NET and XmlSerializer bind where the schema refuses them: each README JSON body with
+    its member names in lower case, with an unknown member, with its optional members null and its
+    dates without a zone; each README XML body with an unknown element. Only for the 2SMS mount."""
+    if mount != "twosms":
+        return []
+    found = []
+    for request in readme_requests(mount, token):
+        content_type = request.headers.get("Content-Type", "")
+        if content_type.endswith("json") and request.content:
+            body = json.loads(request.content)
+            variants = [
+                {k.lower(): v for k, v in body.items()},
+                {**body, "Surprise": 1},
+                {
+                    k: (v.removesuffix("Z") if isinstance(v, str) and v.endswith(":00Z") else v)
+                    for k, v in body.items()
+                },
+                {**body, "Reference": None, "NoOfReads": None, "Reason": None},
+            ]
+            found += [
+                Request(request.method, request.path, request.headers, json.dumps(v).encode(), request.params)
+                for v in variants
+            ]
+        elif content_type.endswith("/xml") and request.content:
+            root = re.search(rb"</(\w+)>\s*$", request.content)
+            assert root is not None, request.content
+            unknown = (
+                request.content[: root.start()] + b"<Mood>happy</Mood>" + request.content[root.start() :]
+            )
+            found.append(Request(request.method, request.path, request.headers, unknown, request.params))
     return found

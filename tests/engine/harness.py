@@ -53,6 +53,10 @@ DIFFERENCES = {
     "web-api-negotiation": "A spec marked `x-mockserver-negotiation: web-api` (2SMS) chooses the answer's "
     "media type as ASP.NET Web API does: with no usable Accept, the request body's own type, else JSON, "
     "never a 406. Connexion's users negotiate on Accept alone (the reference: Werkzeug's best match).",
+    "web-api-binding": "A spec marked `x-mockserver-binding: web-api` (2SMS) reads bodies as Json.NET and "
+    "XmlSerializer bind them: JSON member names in any case, unknown members ignored, null for an optional "
+    "member left unset, a zone-less date-time read as UTC (each a client warning; `--strict` forgives "
+    "none). Connexion refuses each as the schema says.",
 }
 
 

@@ -11,6 +11,7 @@ difference does not cascade into the requests after it.
 from __future__ import annotations
 
 import asyncio
+import json
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -21,12 +22,19 @@ import httpx
 import pytest
 
 from mockserver.app import MockApp, create_app, route_table
+from mockserver.core import xmlcodec
+from mockserver.core.binding import bind, compile_binder
 from mockserver.core.negotiation import choose_like_web_api, choose_media_type
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.providers.twosms import PROVIDER as TWOSMS
 
-from .corpus import readme_requests, schemathesis_requests, web_api_negotiation_requests
+from .corpus import (
+    readme_requests,
+    schemathesis_requests,
+    web_api_binding_requests,
+    web_api_negotiation_requests,
+)
 from .harness import DIFFERENCES, Request
 from .reference import connexion_reference
 
@@ -63,6 +71,7 @@ RECOGNISED: dict[str, Callable[[Disagreement], bool]] = {
     ),
     "line-break-in-path": lambda d: d.connexion.status_code == 404 and "\n" in unquote(d.request.path),
     "web-api-negotiation": lambda d: _negotiated_apart(d.request),
+    "web-api-binding": lambda d: _bound_apart(d.request),
 }
 
 
@@ -75,6 +84,28 @@ def _negotiated_apart(request: Request) -> bool:
     request_type = headers.get("content-type", "").partition(";")[0].strip().lower() or None
     web_api = choose_like_web_api(headers.get("accept"), request_type, operation.produces)
     return web_api != choose_media_type(headers.get("accept"), operation.produces)
+
+
+def _bound_apart(request: Request) -> bool:
+    """Whether the 2SMS binding forgives something in this request's body (a client warning)."""
+    if not request.path.startswith("/twosms/") or not request.content:
+        return False
+    operation, _ = route_table(TWOSMS.spec, "/twosms").resolve(request.method, unquote(request.path))
+    content_type = {k.lower(): v for k, v in request.headers.items()}.get("content-type", "")
+    media_type = content_type.partition(";")[0].strip().lower()
+    content = operation.definition.get("requestBody", {}).get("content", {})
+    schema = content.get(media_type, {}).get("schema")
+    binder = compile_binder(schema)
+    if binder is None:
+        return False
+    try:
+        if media_type.endswith("xml"):
+            value, root = xmlcodec.loads(request.content, schema), schema.get("xml", {}).get("name", "*")
+        else:
+            value, root = json.loads(request.content), None
+    except (ValueError, xmlcodec.XMLDecodeError):
+        return False
+    return bool(bind(value, binder, xml_root=root)[1])
 
 
 def explanation(disagreement: Disagreement) -> str | None:
@@ -154,6 +185,7 @@ def test_the_engine_answers_a_provider_corpus_as_connexion_does(provider: Provid
     corpus = (
         readme_requests(provider.name, token)
         + web_api_negotiation_requests(provider.name, token)
+        + web_api_binding_requests(provider.name, token)
         + schemathesis_requests(
             provider.spec, provider.name, credentials, KNOWN_IDS[provider.name], PER_OPERATION
         )

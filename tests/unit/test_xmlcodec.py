@@ -20,7 +20,7 @@ GUID = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
 
 def sample(schema: dict) -> object:
     """A deterministic instance of `schema` with every property present."""
-    schema = xmlcodec._merged(schema)
+    schema = xmlcodec.merged_all_of(schema)
     if "anyOf" in schema:
         return sample(schema["anyOf"][0])
     if "enum" in schema:
@@ -49,7 +49,7 @@ def sample(schema: dict) -> object:
 
 def has_map(schema: dict) -> bool:
     """Maps keyed by data (ContactsIncQuick) have no XML form: the docs list those bodies as JSON only."""
-    schema = xmlcodec._merged(schema)
+    schema = xmlcodec.merged_all_of(schema)
     if isinstance(schema.get("additionalProperties"), dict) and not schema.get("properties"):
         return True
     return any(has_map(p) for p in schema.get("properties", {}).values())

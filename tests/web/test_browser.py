@@ -154,6 +154,30 @@ def test_a_401_shows_in_the_requests_view_with_its_auth_key_masked(page, server)
     expect(page.locator("#error-body")).to_contain_text("Unauthorized")
 
 
+def test_a_request_that_drew_client_warnings_shows_them(page, server):
+    token = httpx.post(f"{server.twosms_url}/Token", data=DEMO_CLIENT).json()["access_token"]
+    body = {
+        "type": 1,
+        "Content": "Hi",
+        "Contacts": {"QuickRecipients": {"+15550100321": 2}},
+        "Options": {},
+        "Mood": 1,
+    }
+    answer = httpx.post(
+        f"{server.twosms_url}/api/v2/sms/messages", headers={"Authorization": f"Bearer {token}"}, json=body
+    )
+    assert answer.status_code == 200, answer.text
+    page.goto("/_/requests?provider=twosms")
+    row = page.locator("#requests tr", has_text="/api/v2/sms/messages")
+    expect(row.locator("td.warnings")).to_have_text("2")
+    row.locator("td.warnings a").click()
+    warnings = page.locator("#client-warnings")
+    expect(warnings).to_contain_text("member-case")
+    expect(warnings).to_contain_text("/type")
+    expect(warnings).to_contain_text("unknown-member")
+    expect(warnings).to_contain_text("/Mood")
+
+
 def test_the_clock_control_expires_a_message_on_the_state_view(page, server):
     server.clock.freeze()
     expiry = (datetime.now(UTC) + timedelta(hours=2)).isoformat()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.clock import isoformat
+from mockserver.core.clock import dotnet_isoformat
 from mockserver.core.errors import ApiError, DomainError, Problem
 from mockserver.core.render import Response, json_response
 from mockserver.core.routes import Operation
@@ -98,24 +98,24 @@ def render_error(
     return json_response(error_body(error), error.status, error.headers)
 
 
+# Members in the docs' order: the entity's own, then `id` (and `createdDate`, which the docs' samples
+# leave out) last, as the docs print them (J19).
 def integration_json(entry: model.AppIntegration) -> dict[str, Any]:
     return {
-        "id": entry.id,
-        "createdDate": isoformat(entry.created) if entry.created else None,
         "type": entry.type,
         "name": entry.name,
         "domain": entry.domain,
         "description": entry.description,
         "logoURL": entry.logo_url,
         "status": entry.status,
+        "id": entry.id,
+        "createdDate": dotnet_isoformat(entry.created) if entry.created else None,
     }
 
 
 def setting_json(view: model.SettingView) -> dict[str, Any]:
     s = view.setting
     return {
-        "id": s.id,
-        "createdDate": isoformat(s.created),
         "appIntegration": integration_json(view.integration),
         "name": s.name,
         "username": s.username,
@@ -124,4 +124,6 @@ def setting_json(view: model.SettingView) -> dict[str, Any]:
         "description": s.description,
         "status": s.status,
         "isDefault": s.is_default,
+        "id": s.id,
+        "createdDate": dotnet_isoformat(s.created),
     }

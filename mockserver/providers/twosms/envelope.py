@@ -15,6 +15,8 @@ TOKEN_HEADERS = {"Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "
 """What Katana's OAuth authorization server (behind a Web API 2 `/Token`) sends with every token
 endpoint answer, success or error: a token must not be cached."""
 BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
+BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Token"'}
+"""A 401 must name a scheme the client can answer (RFC 7235); on /Token that is HTTP Basic."""
 """What Web API 2's HostAuthenticationFilter("Bearer") adds to a 401 (RFC 6750 section 3)."""
 
 # status -> (ErrorCode, what to tell the caller) for failures that carry no domain error.
@@ -84,9 +86,13 @@ def render_error(error: ApiError, media_type: str | None, operation: Operation |
 def _oauth_error(error: ApiError, code: str) -> Response:
     """/Token speaks OAuth2 (RFC 6749 section 5.2), not the envelope."""
     oauth_code = code if code in ("invalid_client", "unsupported_grant_type") else "invalid_request"
+    headers = {**TOKEN_HEADERS, **error.headers}
+    if error.status == 401:  # client authentication failed, whichever way it was sent (RFC 6749 5.2)
+        oauth_code = "invalid_client"
+        headers = {**headers, **BASIC_CHALLENGE}
     if any(p.field == "/grant_type" and "must be one of" in p.message for p in error.problems):
         oauth_code = "unsupported_grant_type"
     if error.status >= 500:
         oauth_code = "server_error"
     body = {"error": oauth_code, "error_description": error_reason(error)}
-    return json_response(body, error.status, {**TOKEN_HEADERS, **error.headers})
+    return json_response(body, error.status, headers)

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from mockserver.core.clock import dotnet_isoformat
 from mockserver.core.render import json_response
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import Caller, MessageView, Reply, SmsTransaction
-from mockserver.providers.twosms.values import dotnet_instant
 
 
 class TwoSmsHandlers:
@@ -30,8 +30,17 @@ class TwoSmsHandlers:
         self.model.deliver_due()  # any authenticated call is a moment the fake clock may have passed
         return {"caller": self.model.authenticate(token)}
 
-    async def issue_token(self, body: dict[str, Any]) -> Any:
-        token = self.model.issue_token(body["grant_type"], body["client_id"], body["client_secret"])
+    # Security function named by `x-basicInfoFunc` (`/Token` only).
+    def basic_client(self, client_id: str, client_secret: str) -> dict[str, str]:
+        """HTTP Basic client credentials are checked with the form's, by the token request itself."""
+        return {"client_id": client_id, "client_secret": client_secret}
+
+    async def issue_token(self, body: dict[str, Any], token_info: dict[str, str]) -> Any:
+        # HTTP Basic wins over the form, as the usual Katana provider reads them (basic, then form).
+        credentials = token_info or body
+        token = self.model.issue_token(
+            body["grant_type"], credentials.get("client_id"), credentials.get("client_secret")
+        )
         answer = {"access_token": token.token, "token_type": "bearer", "expires_in": 28800}
         return json_response(answer, 200, envelope.TOKEN_HEADERS)
 
@@ -92,7 +101,7 @@ def reply_json(message_id: str, reply: Reply) -> dict[str, Any]:
     return {
         "MessageID": message_id,
         "From": reply.sender,
-        "DateInsert": dotnet_instant(reply.inserted),
+        "DateInsert": dotnet_isoformat(reply.inserted),
         "Response": reply.text,
         "SenderSent": reply.sender_sent,
     }
@@ -104,8 +113,8 @@ def view_json(view: MessageView) -> dict[str, Any]:
     replies = [r for r in message.replies if r.sender == recipient.mobile]
     return {
         "Contact": recipient.mobile,
-        "DateTimeExpiry": dotnet_instant(message.expiry) if message.expiry else None,
-        "DateTimeSent": dotnet_instant(message.sent_at or message.date_to_send),
+        "DateTimeExpiry": dotnet_isoformat(message.expiry) if message.expiry else None,
+        "DateTimeSent": dotnet_isoformat(message.sent_at or message.date_to_send),
         "Disclaimer": "",
         "Flagger": False,
         "From": message.sender,

@@ -84,10 +84,14 @@ class TwoSms(RecipientSide):
         self.max_messages = max_messages
 
     # -- tokens (T2, T3) -----------------------------------------------------------------------
-    def issue_token(self, grant_type: str, client_id: str, secret: str) -> Token:
+    def issue_token(self, grant_type: str, client_id: str | None, secret: str | None) -> Token:
         if grant_type != "client_credentials":
             raise UnsupportedGrantType(
                 f"The grant type {grant_type!r} is not supported; use client_credentials."
+            )
+        if client_id is None or secret is None:
+            raise InvalidClient(
+                "No client credentials: send client_id and client_secret in the form, or with HTTP Basic."
             )
         with self.store.transaction() as tx:
             client = tx.get(CLIENTS, client_id)

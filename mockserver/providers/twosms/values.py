@@ -9,17 +9,6 @@ from mockserver.providers.twosms.errors import InvalidRequest
 from mockserver.providers.twosms.records import MessageType
 
 
-def dotnet_instant(instant: datetime) -> str:
-    """An instant as Json.NET and XmlSerializer write a UTC DateTime (`...ss.FFFFFFFK`): the
-    fraction of a second without its trailing zeros, none when the second is whole."""
-    text = clock.isoformat(instant)
-    head, dot, tail = text.partition(".")
-    if not dot:
-        return text
-    fraction = tail.removesuffix("Z").rstrip("0")
-    return f"{head}.{fraction}Z" if fraction else f"{head}Z"
-
-
 def parse_instant(value: str, field: str) -> datetime:
     try:
         return clock.parse_instant(value)
