@@ -56,7 +56,7 @@ def test_the_xml_workload_is_answered_in_xml(server):
     server.reset()
     workload = all_workloads(_token(server, TWOSMS_CLIENT))[3]
     answer = _send(server, workload, 7)
-    assert answer.headers["content-type"] == "application/xml"
+    assert answer.headers["content-type"] == "application/xml; charset=utf-8"
     assert answer.content.startswith(b"<ResponseOf")
 
 

@@ -108,6 +108,8 @@ class Api:
         self.max_body = max_body
         self.faults = faults
         self.provider = provider
+        self.charset = "utf-8" if routes.negotiation == "web-api" else None
+        """Named in every answer's Content-Type, as Web API's formatters name it (`; charset=utf-8`)."""
         self.strict = strict
         """Forgive nothing: bodies are read as the schema says even where the spec declares the
         provider's own, more forgiving binding."""
@@ -138,7 +140,7 @@ class Api:
                     count = str(len(exchange.warnings))
                     response = replace(response, headers={**response.headers, WARNINGS_HEADER: count})
                 exchange.status, exchange.answer = response.status, response
-                await send_response(send, response, head=exchange.method == "HEAD")
+                await send_response(send, response, head=exchange.method == "HEAD", charset=self.charset)
         finally:
             if self.on_served is not None:
                 self.on_served(scope, exchange)
@@ -297,10 +299,16 @@ async def _until_disconnected(receive: Receive) -> None:
         pass
 
 
-async def send_response(send: Send, response: Response, *, head: bool = False) -> None:
-    """The response; for HEAD, its headers (the length the body would have) and no body."""
+async def send_response(
+    send: Send, response: Response, *, head: bool = False, charset: str | None = None
+) -> None:
+    """The response; for HEAD, its headers (the length the body would have) and no body. With
+    `charset`, a JSON or XML answer's Content-Type names it."""
+    content_type = response.media_type
+    if charset is not None and (content_type.endswith("json") or is_xml(content_type)):
+        content_type = f"{content_type}; charset={charset}"
     headers = [
-        (b"content-type", response.media_type.encode("latin-1")),
+        (b"content-type", content_type.encode("latin-1")),
         (b"content-length", str(len(response.body)).encode("latin-1")),
     ]
     headers += [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in response.headers.items()]

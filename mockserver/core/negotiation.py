@@ -25,7 +25,7 @@ def choose_media_type(accept: str | None, offered: tuple[str, ...]) -> str | Non
 NEGOTIATIONS = ("openapi", "web-api")
 """How a spec's operations choose their answer's media type (`x-mockserver-negotiation` at its root):
 `openapi` by `Accept` alone (a 406 when it allows none); `web-api` as ASP.NET Web API's default
-negotiator does it, for providers served by that stack."""
+negotiator does it, for providers served by that stack (whose formatters also name `charset=utf-8`)."""
 
 
 def is_xml(media_type: str | None) -> bool:

@@ -313,8 +313,10 @@ def _decode_text(text: str | None, node: _Node) -> Any:
     return raw
 
 
-_INTEGER = re.compile(r"[+-]?[0-9]{1,18}")
-"""ASCII digits only, as XmlSerializer reads them (`\\d` would take "١٦" for 16)."""
+_INTEGER = re.compile(r"[+-]?[0-9]{1,100}")
+"""ASCII digits only, as XmlSerializer reads them (`\\d` would take "١٦" for 16); long enough that an
+integer past any .NET range is read as the number it is, so the schema's range refuses it in XML as in
+JSON, and short enough that converting it costs nothing."""
 
 
 # -- encoding ----------------------------------------------------------------------------------

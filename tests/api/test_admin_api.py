@@ -236,7 +236,9 @@ def test_a_2sms_fault_speaks_2sms_xml(server, admin):
     )
     headers = {"Authorization": f"Bearer {twosms_token(server)}", "Accept": "application/xml"}
     response = httpx.get(f"{server.twosms_url}/api/v1/admin/accounts", headers=headers)
-    assert response.status_code == 503 and response.headers["content-type"] == "application/xml"
+    assert (
+        response.status_code == 503 and response.headers["content-type"] == "application/xml; charset=utf-8"
+    )
     assert b"<ErrorCode>SERVICE_UNAVAILABLE</ErrorCode>" in response.content
 
 

@@ -106,7 +106,7 @@ def test_token_is_a_bearer_for_8_hours_of_the_fake_clock(server):
 def test_token_errors_speak_oauth2(server, form, error):
     response = httpx.post(f"{server.url}/twosms/Token", data=form)
     assert response.status_code == (401 if error == "invalid_client" else 400)
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
     body = response.json()
     assert body["error"] == error
     assert body["error_description"]
@@ -170,7 +170,7 @@ def test_missing_or_unknown_bearer_is_401_in_the_envelope(server, state, accept,
         f"{server.url}/twosms{MESSAGES}/{DEMO_MESSAGE}", content=details_xml(details()), headers=headers
     )
     failed(response, 401, "UNAUTHORIZED")
-    assert response.headers["content-type"] == accept
+    assert response.headers["content-type"] == f"{accept}; charset=utf-8"
     assert response.headers["www-authenticate"] == "Bearer"  # RFC 6750, as Web API 2 challenges
     assert state() == before
 
@@ -201,7 +201,10 @@ def test_the_seeds_put_changes_content_and_recipients_in_one_go(server, twosms, 
     )
     response = put(twosms, DEMO_MESSAGE, body, fmt)
     detail = ok(response)
-    assert response.headers["content-type"] == ("application/xml" if fmt == "xml" else "application/json")
+    assert (
+        response.headers["content-type"]
+        == ("application/xml" if fmt == "xml" else "application/json") + "; charset=utf-8"
+    )
     assert detail == {
         "MessageID": DEMO_MESSAGE,
         "NoOfContacts": "1",
@@ -447,6 +450,23 @@ def test_an_xml_integer_in_other_digits_is_not_a_number(twosms, state):
     assert state() == before
 
 
+@pytest.mark.parametrize("value", [15556067918539843584, 3_000_000_000, 2**31, -(2**31) - 1])
+def test_an_integer_past_int32_is_the_same_400_in_json_and_xml(twosms, state, value):
+    """.NET's `int` holds 32 bits: `format: int32` in the spec, enforced alike in both formats."""
+    before = state()
+    as_json = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", json=details(NoOfReads=value))
+    xml = details_xml(details(NoOfReads=1)).replace(b"<NoOfReads>1<", f"<NoOfReads>{value}<".encode())
+    as_xml = twosms.put(
+        f"{MESSAGES}/{DEMO_MESSAGE}",
+        content=xml,
+        headers={"Content-Type": "application/xml", "Accept": "application/json"},
+    )
+    reasons = [failed(answer, 400, "INVALID_REQUEST") for answer in (as_json, as_xml)]
+    assert reasons[0] == reasons[1]
+    assert "/NoOfReads: must be at" in reasons[0]
+    assert state() == before
+
+
 def test_send_takes_no_xml_body(twosms, state):
     before = state()
     xml = b"<MessageV2><Type>1</Type><Content>hi</Content></MessageV2>"
@@ -562,7 +582,7 @@ def test_expire_by_destination(twosms):
 def test_accept_picks_the_format_and_the_content_type_echoes_it(twosms, accept, served):
     headers = {"Accept": accept} if accept else {}
     response = twosms.get("/api/v1/admin/accounts", headers=headers)
-    assert response.headers["content-type"] == served
+    assert response.headers["content-type"] == f"{served}; charset=utf-8"
     assert ok(response)["Name"] == "Demo Account"
 
 
@@ -574,7 +594,7 @@ def test_an_accept_that_allows_nothing_is_answered_in_json_as_web_api_does(twosm
     # (JSON): it never answers 406.
     response = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", json=details(), headers={"Accept": accept})
     assert ok(response)["MessageText"] == "Updated text"
-    assert response.headers["content-type"] == "application/json"
+    assert response.headers["content-type"] == "application/json; charset=utf-8"
 
 
 @pytest.mark.parametrize(
@@ -596,7 +616,7 @@ def test_without_a_usable_accept_an_xml_body_is_answered_in_xml(twosms, accept, 
         del request.headers["Accept"]  # httpx sends `Accept: */*` unless told otherwise
     response = twosms.send(request)
     assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == served
+    assert response.headers["content-type"] == f"{served}; charset=utf-8"
 
 
 def test_text_json_bodies_are_validated_too(twosms, state):

@@ -18,7 +18,8 @@ XML_TYPES = {"application/xml", "text/xml"}
 
 def envelope(response: httpx.Response) -> dict:
     """The envelope as a dict with JSON's shape, read from JSON or XML."""
-    media_type = response.headers["content-type"]
+    media_type, _, parameters = response.headers["content-type"].partition(";")
+    assert parameters.strip() == "charset=utf-8", response.headers  # as Web API's formatters write it (T6)
     if media_type in XML_TYPES:
         document = xmltodict.parse(response.content)
         [(root, body)] = document.items()

@@ -72,6 +72,7 @@ RECOGNISED: dict[str, Callable[[Disagreement], bool]] = {
     "line-break-in-path": lambda d: d.connexion.status_code == 404 and "\n" in unquote(d.request.path),
     "web-api-negotiation": lambda d: _negotiated_apart(d.request),
     "web-api-binding": lambda d: _bound_apart(d.request),
+    "int-format": lambda d: _past_int32(d.request),
 }
 
 
@@ -86,26 +87,44 @@ def _negotiated_apart(request: Request) -> bool:
     return web_api != choose_media_type(headers.get("accept"), operation.produces)
 
 
-def _bound_apart(request: Request) -> bool:
-    """Whether the 2SMS binding forgives something in this request's body (a client warning)."""
+def _twosms_body(request: Request) -> tuple[object, dict, str | None] | None:
+    """A 2SMS request's body decoded by its declared schema: (value, schema, XML root or None)."""
     if not request.path.startswith("/twosms/") or not request.content:
-        return False
+        return None
     operation, _ = route_table(TWOSMS.spec, "/twosms").resolve(request.method, unquote(request.path))
     content_type = {k.lower(): v for k, v in request.headers.items()}.get("content-type", "")
     media_type = content_type.partition(";")[0].strip().lower()
-    content = operation.definition.get("requestBody", {}).get("content", {})
-    schema = content.get(media_type, {}).get("schema")
-    binder = compile_binder(schema)
-    if binder is None:
-        return False
+    schema = operation.definition.get("requestBody", {}).get("content", {}).get(media_type, {}).get("schema")
+    if schema is None:
+        return None
     try:
         if media_type.endswith("xml"):
-            value, root = xmlcodec.loads(request.content, schema), schema.get("xml", {}).get("name", "*")
-        else:
-            value, root = json.loads(request.content), None
+            return xmlcodec.loads(request.content, schema), schema, schema.get("xml", {}).get("name", "*")
+        return json.loads(request.content), schema, None
     except (ValueError, xmlcodec.XMLDecodeError):
-        return False
-    return bool(bind(value, binder, xml_root=root)[1])
+        return None
+
+
+def _bound_apart(request: Request) -> bool:
+    """Whether the 2SMS binding forgives something in this request's body (a client warning)."""
+    decoded = _twosms_body(request)
+    binder = compile_binder(decoded[1]) if decoded else None
+    return (
+        decoded is not None and binder is not None and bool(bind(decoded[0], binder, xml_root=decoded[2])[1])
+    )
+
+
+def _past_int32(request: Request) -> bool:
+    """Whether the body holds an integer no `format: int32` member can take."""
+    decoded = _twosms_body(request)
+    stack = [decoded[0]] if decoded else []
+    while stack:
+        value = stack.pop()
+        if isinstance(value, dict | list):
+            stack.extend(value.values() if isinstance(value, dict) else value)
+        elif isinstance(value, int) and not isinstance(value, bool) and not -(2**31) <= value < 2**31:
+            return True
+    return False
 
 
 def explanation(disagreement: Disagreement) -> str | None:

@@ -127,7 +127,7 @@ def test_the_json_sample_as_printed_is_answered_in_the_documented_shape(twosms, 
     body, _, documented, _ = twosms_samples()
     answer = twosms.put(f"/api/v1/sms/messages/{MESSAGE}", json=body, headers={"Accept": "application/json"})
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/json"
+    assert answer.headers["content-type"] == "application/json; charset=utf-8"
     envelope = answer.json()
     same_shape(member_order(documented), member_order(envelope))
     assert envelope["Error"] is None and envelope["ResponseData"]["Result"] == "Success"
@@ -142,7 +142,7 @@ def test_the_xml_sample_as_printed_is_answered_in_the_documented_shape(twosms, l
         headers={"Content-Type": "application/xml", "Accept": "application/xml"},
     )
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/xml"
+    assert answer.headers["content-type"] == "application/xml; charset=utf-8"
     assert not answer.content.startswith(b"<?xml")
     served = etree.fromstring(answer.content)
     sample = etree.fromstring(documented)
@@ -165,7 +165,9 @@ def test_a_dotnet_client_json_update_works_and_draws_warnings(twosms, live):
     body, _, documented, _ = twosms_samples()
     answer = _without_accept(twosms, "PUT", f"/api/v1/sms/messages/{MESSAGE}", json=dotnet_client_body(body))
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/json"  # no Accept: the body's own type
+    assert (
+        answer.headers["content-type"] == "application/json; charset=utf-8"
+    )  # no Accept: the body's own type
     assert answer.headers["x-mockserver-warnings"] == "6"
     same_shape(member_order(documented), member_order(answer.json()))
     warnings = live.journal.warnings()
@@ -179,7 +181,7 @@ def test_a_dotnet_client_xml_update_is_answered_in_xml(twosms, live):
         twosms, "PUT", f"/api/v1/sms/messages/{MESSAGE}", content=body, headers={"Content-Type": "text/xml"}
     )
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "text/xml"
+    assert answer.headers["content-type"] == "text/xml; charset=utf-8"
     assert etree.fromstring(answer.content).tag == "ResponseOfSmsTransaction"
 
 
@@ -193,7 +195,7 @@ def test_a_browser_gets_xml_as_web_api_answers_it(twosms, media_type):
         headers={"Content-Type": media_type, "Accept": BROWSER_ACCEPT},
     )
     assert answer.status_code == 200, answer.text
-    assert answer.headers["content-type"] == "application/xml"  # the browser's best match
+    assert answer.headers["content-type"] == "application/xml; charset=utf-8"  # the browser's best match
 
 
 # -- JFramework: the update's sample and the create's (reference notes) ---------------------------
