@@ -35,25 +35,29 @@ def deserialize_xml(ctx: Any, response: Any) -> Any:
     return xmlcodec.loads(response.content, operation.response_schema(response.status_code, media_type))
 
 
-XML_BLIND_SPOTS = {"AcceptedNegativeData", "RejectedPositiveData"}
+TEXT_BLIND_SPOTS = {"AcceptedNegativeData", "RejectedPositiveData"}
 
 
 @schemathesis.hook
 def filter_failure(context: Any, failure: Any, case: Any, response: Any) -> bool:
-    """Drop only what XML cannot express (XML request bodies only) and what the fake forgave.
+    """Drop only what text bodies cannot express (XML and form bodies only) and what the fake forgave.
 
     Text cannot carry JSON's types: a generated "negative" `null` or number is serialised as text
-    such as `<Sender>null</Sender>`, which is a valid string, so the fake rightly accepts it
-    (AcceptedNegativeData); and Schemathesis strips characters XML 1.0 cannot hold, so a "positive"
-    one-character string can arrive empty and be rightly refused (RejectedPositiveData).
-    Every other failure, and every failure of a JSON request, is kept. Negative data the fake
+    such as `<Sender>null</Sender>` or `Sender=None`, which is a valid string, so the fake rightly
+    accepts it (AcceptedNegativeData); Schemathesis strips characters XML 1.0 cannot hold, so a
+    "positive" one-character string can arrive empty, and it flattens a form's nested objects (an
+    empty map becomes `Contacts[ContactID]=`), so valid data can arrive as something else and be
+    rightly refused (RejectedPositiveData). Every other failure, and every failure of a JSON request,
+    is kept. Negative data the fake
     marks as forgiven (`X-Mockserver-Warnings`) is the provider's own leniency, not a failure.
     """
     kind = type(failure).__name__
     if kind == "AcceptedNegativeData" and _forgiven(response):
         return False
-    is_xml_body = case.media_type is not None and case.media_type.endswith("xml")
-    return not (is_xml_body and kind in XML_BLIND_SPOTS)
+    is_text_body = case.media_type is not None and (
+        case.media_type.endswith("xml") or case.media_type == "application/x-www-form-urlencoded"
+    )
+    return not (is_text_body and kind in TEXT_BLIND_SPOTS)
 
 
 def _forgiven(response: Any) -> bool:

@@ -17,8 +17,8 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.core import xmlcodec
-from mockserver.core.binding import Binder, ClientWarning, bind, compile_binder
+from mockserver.core import formdata, xmlcodec
+from mockserver.core.binding import BINDINGS, Binder, ClientWarning, bind, compile_binder
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.negotiation import is_xml
 from mockserver.core.parameters import Param, compile_param, convert, query_values, read_parameters
@@ -58,6 +58,7 @@ class Body:
     """Form fields whose repeated values are joined (Connexion's form style), by name."""
     binder: Binder | None = None
     """How the provider's own stack binds this body (see binding.py); None: as the schema says."""
+    binding: str = "openapi"
 
     def decode(self, raw: bytes, charset: str, media_type: str) -> Any:
         """The body as data, by the request's own media type; bytes for a type with no decoder."""
@@ -68,6 +69,11 @@ class Body:
                 return xmlcodec.loads(raw, self.check.schema if self.check else {})
             except xmlcodec.XMLDecodeError as exc:
                 raise InvalidInput([Problem(str(exc))]) from None
+        if media_type == FORM and self.binding == "web-api":
+            try:
+                return formdata.read_form(raw, charset, self.check.schema if self.check else {})
+            except formdata.FormError as exc:
+                raise InvalidInput([formdata.problem(exc)]) from None
         if media_type == FORM:
             return self._form(raw, charset)
         return raw  # a media type with no decoder (YAML): the handler reads the bytes itself
@@ -94,7 +100,7 @@ class Body:
 
     def bind(self, value: Any, media_type: str) -> tuple[Any, list[ClientWarning]]:
         """The decoded value as the provider's stack binds it, and what that forgave."""
-        if self.binder is None or isinstance(value, bytes) or not (is_json(media_type) or is_xml(media_type)):
+        if self.binder is None or isinstance(value, bytes) or not media_type.endswith(("json", "xml", FORM)):
             return value, []
         root = None
         if is_xml(media_type):
@@ -130,7 +136,7 @@ def _body(media_type: str, content: dict, pointer: str, binding: str = "openapi"
     check = SchemaCheck(schema, pointer=f"{pointer}/schema") if decoded and schema is not None else None
     explode = {name: bool(how.get("explode", True)) for name, how in encoding.items()}
     binder = compile_binder(schema) if binding == "web-api" and check is not None else None
-    return Body(media_type, check, explode, binder)
+    return Body(media_type, check, explode, binder, binding)
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -212,6 +218,7 @@ def compile_plan(
         definition.get("security", default_security), schemes, handlers, security_pointer
     )
     request_body = definition.get("requestBody", {})
+    binding = _operation_binding(definition, binding, pointer)
     bodies = {
         media_type.lower(): _body(
             media_type.lower(),
@@ -232,6 +239,19 @@ def compile_plan(
         bodies=_by_specificity(bodies),
         body_required=bool(request_body.get("required", False)),
     )
+
+
+def _operation_binding(definition: dict, binding: str, pointer: str) -> str:
+    """An operation may opt out of its spec's binding (`x-mockserver-binding: openapi`): a route the
+    provider's stack serves outside its models, such as an OAuth server's token endpoint."""
+    declared = definition.get("x-mockserver-binding")
+    if declared is None:
+        return binding
+    if declared not in BINDINGS:
+        raise SpecError(
+            f"{pointer}/x-mockserver-binding", f"unknown binding {declared!r}: one of {', '.join(BINDINGS)}"
+        )
+    return "openapi" if declared == "openapi" else binding  # `--strict` stays strict
 
 
 def _check_responses(operation: Operation) -> None:

@@ -675,9 +675,7 @@ def test_xml_declared_as_json_is_a_400(twosms, state):
     assert state() == before
 
 
-@pytest.mark.parametrize(
-    "content_type", ["application/x-www-form-urlencoded", "text/plain", "application/yaml"]
-)
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "text/plain", "application/yaml"])
 def test_other_body_types_are_415(twosms, state, content_type):
     before = state()
     response = twosms.put(
@@ -711,3 +709,64 @@ def test_account_shows_the_callers_balances(server, twosms):
     assert (
         ok(httpx.get(f"{server.url}/twosms/api/v1/admin/accounts", headers=other))["Name"] == "Other Account"
     )
+
+
+# -- T18: form bodies, as Web API's JQueryMvcFormUrlEncodedFormatter reads them ---------------------
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def test_an_update_as_a_form_is_read_with_types_and_enum_names(server, twosms):
+    form = {**{k: str(v) for k, v in details("Sent as a form").items()}, "AuthenticationMethod": "anonymous"}
+    form |= {"NoOfReads": "4", "DeliveryReceipt": "True"}
+    assert ok(twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", data=form))["MessageText"] == "Sent as a form"
+    with server.app.backend.store.transaction() as tx:
+        from mockserver.providers.twosms.records import MESSAGES as TABLE
+
+        assert tx.get(TABLE, DEMO_MESSAGE).reads_allowed == 4
+
+
+def test_a_send_as_a_jquery_form_reaches_its_recipients(server, twosms):
+    form = "Type=STANDARD&Content=Hi+there&Contacts[QuickRecipients][%2B15550100777]=2&Options[Sender]=Clinic"
+    detail = ok(twosms.post("/api/v2/sms/messages", content=form.encode(), headers=FORM))
+    assert detail["NoOfQuickRecipients"] == "1"
+    assert server.outbox.wait_for(to="+15550100777").text == "Hi there"
+
+
+@pytest.mark.parametrize(
+    "ids",
+    [
+        "MessageIDs[]={a}&MessageIDs[]={b}",
+        "MessageIDs[0]={a}&MessageIDs[1]={b}",
+        "MessageIDs={a}&MessageIDs={b}",
+    ],
+    ids=["brackets", "indexed", "repeated"],
+)
+def test_expire_as_a_form_takes_arrays_as_jquery_writes_them(twosms, ids):
+    form = ids.format(a=DEMO_MESSAGE, b=READ_MESSAGE)
+    answer = twosms.request("DELETE", MESSAGES, content=form.encode(), headers=FORM)
+    assert ok(answer)["NoOfMessages"] == "2"
+
+
+@pytest.mark.parametrize(
+    "form",
+    [
+        "Options[a[b]]=1",
+        "Options[Sender=1",
+        "Options]=1",
+        "Type=1&Type[x]=2",
+        "Options[Sender]=a&Options[Sender]=b",
+    ],
+)
+def test_a_form_the_formatter_cannot_read_is_a_400_and_changes_nothing(twosms, state, form):
+    before = state()
+    reason = failed(
+        twosms.post("/api/v2/sms/messages", content=form.encode(), headers=FORM), 400, "INVALID_REQUEST"
+    )
+    assert "the form cannot be read" in reason
+    assert state() == before
+
+
+def test_the_token_form_is_read_flat_as_katana_reads_it(server):
+    form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": ""}
+    response = httpx.post(f"{server.url}/twosms/Token", data=form)
+    assert response.status_code == 400 and response.json()["error"] == "invalid_request"

@@ -57,6 +57,15 @@ DIFFERENCES = {
     "XmlSerializer bind them: JSON member names in any case, unknown members ignored, null for an optional "
     "member left unset, a zone-less date-time read as UTC (each a client warning; `--strict` forgives "
     "none). Connexion refuses each as the schema says.",
+    "web-api-form": "In the same spec, a form body is read as Web API's JQueryMvcFormUrlEncodedFormatter "
+    "reads it: jQuery-style names (`Options[Sender]`, `MessageIDs[]`) make objects and arrays, values are "
+    "typed by the schema (enums by name), nested or unmatched brackets are a 400. Connexion reads flat "
+    "fields.",
+    "form-field-limit": "A form body with more than 1000 fields is read whole (within the body size limit); "
+    "under Connexion, Starlette's form parser raises MultiPartException and the answer is a 500.",
+    "form-untyped-items": "A form field that is an array whose items have no `type` of their own (an `allOf` "
+    "of a `$ref`) is read with the items' type found through the `allOf`; Connexion's form reader looks up "
+    "`items['type']` and answers 500 (KeyError).",
 }
 
 

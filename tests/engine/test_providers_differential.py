@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import unquote
+from urllib.parse import parse_qsl, unquote
 
 import httpx
 import pytest
@@ -25,6 +25,8 @@ from mockserver.app import MockApp, create_app, route_table
 from mockserver.core import xmlcodec
 from mockserver.core.binding import bind, compile_binder
 from mockserver.core.negotiation import choose_like_web_api, choose_media_type
+from mockserver.core.plan import FORM, Body
+from mockserver.core.validation import InvalidInput, SchemaCheck
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.providers.twosms import PROVIDER as TWOSMS
@@ -73,6 +75,11 @@ RECOGNISED: dict[str, Callable[[Disagreement], bool]] = {
     "web-api-negotiation": lambda d: _negotiated_apart(d.request),
     "web-api-binding": lambda d: _bound_apart(d.request),
     "int-format": lambda d: _past_int32(d.request),
+    "web-api-form": lambda d: _form_read_apart(d.request),
+    "form-field-limit": lambda d: (
+        d.connexion.status_code == 500 and len(_form_fields(d.request) or ()) > 1000
+    ),
+    "form-untyped-items": lambda d: d.connexion.status_code == 500 and _untyped_form_array(d.request),
 }
 
 
@@ -87,16 +94,23 @@ def _negotiated_apart(request: Request) -> bool:
     return web_api != choose_media_type(headers.get("accept"), operation.produces)
 
 
-def _twosms_body(request: Request) -> tuple[object, dict, str | None] | None:
-    """A 2SMS request's body decoded by its declared schema: (value, schema, XML root or None)."""
-    if not request.path.startswith("/twosms/") or not request.content:
+def _twosms_schema(request: Request) -> tuple[dict, str] | None:
+    """A 2SMS request's declared body schema and media type (other than /Token's form)."""
+    if not request.path.startswith("/twosms/") or request.path.endswith("/Token") or not request.content:
         return None
     operation, _ = route_table(TWOSMS.spec, "/twosms").resolve(request.method, unquote(request.path))
     content_type = {k.lower(): v for k, v in request.headers.items()}.get("content-type", "")
     media_type = content_type.partition(";")[0].strip().lower()
     schema = operation.definition.get("requestBody", {}).get("content", {}).get(media_type, {}).get("schema")
-    if schema is None:
+    return None if schema is None else (schema, media_type)
+
+
+def _twosms_body(request: Request) -> tuple[object, dict, str | None] | None:
+    """A 2SMS JSON or XML body decoded by its declared schema: (value, schema, XML root or None)."""
+    declared = _twosms_schema(request)
+    if declared is None or declared[1] == FORM:
         return None
+    schema, media_type = declared
     try:
         if media_type.endswith("xml"):
             return xmlcodec.loads(request.content, schema), schema, schema.get("xml", {}).get("name", "*")
@@ -112,6 +126,41 @@ def _bound_apart(request: Request) -> bool:
     return (
         decoded is not None and binder is not None and bool(bind(decoded[0], binder, xml_root=decoded[2])[1])
     )
+
+
+def _form_read_apart(request: Request) -> bool:
+    """Whether a 2SMS form body reads differently as Web API reads forms (jQuery-style names, typed
+    by the schema, then bound) than as Connexion reads them (flat fields)."""
+    declared = _twosms_schema(request)
+    if declared is None or declared[1] != FORM:
+        return False
+    schema = declared[0]
+    web_api = Body(FORM, SchemaCheck(schema), {}, compile_binder(schema), "web-api")
+    flat = Body(FORM, SchemaCheck(schema), {}, None, "openapi")
+    try:
+        value, warnings = web_api.bind(web_api.decode(request.content, "utf-8", FORM), FORM)
+    except InvalidInput:
+        return True  # refused as Web API's formatter refuses it (brackets), whatever Connexion did
+    return bool(warnings) or value != flat.decode(request.content, "utf-8", FORM)
+
+
+def _form_fields(request: Request) -> list[tuple[str, str]] | None:
+    declared = _twosms_schema(request)
+    if declared is None or declared[1] != FORM:
+        return None
+    return parse_qsl((request.content or b"").decode("utf-8", "replace"), keep_blank_values=True)
+
+
+def _untyped_form_array(request: Request) -> bool:
+    """A form naming an array whose items have no `type` of their own (an `allOf`)."""
+    fields, declared = _form_fields(request), _twosms_schema(request)
+    if not fields or declared is None:
+        return False
+    properties = declared[0].get("properties", {})
+    untyped = {
+        n for n, s in properties.items() if s.get("type") == "array" and "type" not in s.get("items", {})
+    }
+    return any(name in untyped for name, _ in fields)
 
 
 def _past_int32(request: Request) -> bool:

@@ -261,3 +261,11 @@ def test_the_plugin_fails_a_marked_test_whose_requests_drew_warnings(pytester):
 def test_the_plugin_strict_option_makes_the_fake_refuse(pytester):
     pytester.makepyfile(textwrap.dedent(PLUGIN_TEST).replace("in (200, 400)", "== 400"))
     pytester.runpytest("-p", "no:cacheprovider", "--mockserver-strict").assert_outcomes(passed=2)
+
+
+def test_a_jquery_form_is_read_as_web_api_reads_it_or_flat_under_strict(live, twosms):
+    form = b"Type=STANDARD&Content=Hi&Contacts[QuickRecipients][%2B15550100778]=2&Options[Sender]=Clinic"
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    answer = twosms.post("/api/v2/sms/messages", content=form, headers=headers)
+    # Strict reads a form as Connexion does: flat fields, so `Contacts[...]` is no member of MessageV2.
+    assert answer.status_code == (400 if live.app.strict else 200), answer.text
