@@ -224,3 +224,7 @@ def test_the_jframework_samples_as_printed_are_answered_in_the_documented_shape(
         assert updated.status_code == 200, updated.text
         same_shape(member_order(json.loads(update_answer[1])), member_order(updated.json()))
         assert updated.json()["data"]["status"] == "Inactive"  # "0 - Inactive", as the docs print it
+        # A browser's Accept allows JSON (`*/*`), the only type JFramework's docs list (J14).
+        listed = client.get("/api/v1/app-integrations/sms", headers={"Accept": BROWSER_ACCEPT})
+        assert listed.status_code == 200 and listed.headers["content-type"] == "application/json"
+        assert live.journal.warnings() == []
