@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,8 +37,10 @@ def json_bytes(body: Any) -> bytes:
         return json.dumps(body).encode() + b"\n"
 
 
-def json_response(body: Any, status: int, headers: dict[str, str] | None = None) -> Response:
-    return Response(status, json_bytes(body), JSON, headers or {})
+def json_response(body: Any, status: int, headers: Mapping[str, str] | None = None) -> Response:
+    # A copy: whoever sends the response may add to its headers (Connexion adds Content-Type), and a
+    # shared dict of constant headers would then carry that into every later answer.
+    return Response(status, json_bytes(body), JSON, dict(headers) if headers else {})
 
 
 def render(
@@ -45,7 +48,7 @@ def render(
     status: int,
     media_type: str | None,
     operation: Operation | None,
-    headers: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> Response:
     """The response, its Content-Type exactly the negotiated type (clients compare it as text)."""
     chosen = media_type or JSON
@@ -54,4 +57,4 @@ def render(
     else:
         chosen = chosen if not is_xml(chosen) else JSON
         payload = json_bytes(body)
-    return Response(status, payload, chosen, headers or {})
+    return Response(status, payload, chosen, dict(headers) if headers else {})

@@ -146,6 +146,22 @@ def test_token_takes_client_credentials_with_http_basic(server, state, case):
         assert state() == before
 
 
+def test_a_token_answer_never_shares_its_headers_with_the_next(server):
+    """Found in CI: the token answer carried the module's constant headers dict itself, and Connexion
+    (the differential test's reference, in the same process) adds Content-Type to the headers of the
+    responses it sends, so every later /Token answer had two Content-Types."""
+    import asyncio
+
+    handlers = server.app.handlers["twosms"]
+    form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
+    first = asyncio.run(handlers.issue_token(form, {}))
+    first.headers["Content-Type"] = "application/json"  # what a sender may do to a response it sends
+    second = asyncio.run(handlers.issue_token(form, {}))
+    assert "Content-Type" not in second.headers
+    response = httpx.post(f"{server.url}/twosms/Token", data=form)
+    assert response.headers.get_list("content-type") == ["application/json; charset=utf-8"]
+
+
 def assert_not_cacheable(response: httpx.Response) -> None:
     """As Katana's token endpoint answers, success or error (RFC 6749 section 5.1: no caching)."""
     cache = {k: response.headers.get(k) for k in ("cache-control", "pragma", "expires")}

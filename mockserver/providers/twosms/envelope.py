@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from types import MappingProxyType
 from typing import Any
 
 from mockserver.core.errors import ApiError, DomainError, Problem
@@ -11,11 +12,11 @@ from mockserver.providers.twosms import errors
 
 SUCCESS = "Success"
 TOKEN_OPERATION = "issue_token"
-TOKEN_HEADERS = {"Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1"}
+TOKEN_HEADERS = MappingProxyType({"Cache-Control": "no-cache", "Pragma": "no-cache", "Expires": "-1"})
 """What Katana's OAuth authorization server (behind a Web API 2 `/Token`) sends with every token
 endpoint answer, success or error: a token must not be cached."""
-BEARER_CHALLENGE = {"WWW-Authenticate": "Bearer"}
-BASIC_CHALLENGE = {"WWW-Authenticate": 'Basic realm="Token"'}
+BEARER_CHALLENGE = MappingProxyType({"WWW-Authenticate": "Bearer"})
+BASIC_CHALLENGE = MappingProxyType({"WWW-Authenticate": 'Basic realm="Token"'})
 """A 401 must name a scheme the client can answer (RFC 7235); on /Token that is HTTP Basic."""
 """What Web API 2's HostAuthenticationFilter("Bearer") adds to a 401 (RFC 6750 section 3)."""
 
