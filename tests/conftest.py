@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterator
 
 import httpx
@@ -58,9 +59,16 @@ def twosms_token(server: MockServer, credentials: dict[str, str] = TWOSMS_DEMO) 
     return response.json()["access_token"]
 
 
+@contextlib.contextmanager
+def twosms_client(server: MockServer) -> Iterator[httpx.Client]:
+    """A client of the 2SMS API with a bearer token of the demo account."""
+    headers = {"Authorization": f"Bearer {twosms_token(server)}"}
+    with httpx.Client(base_url=server.twosms_url, headers=headers, timeout=10) as client:
+        yield client
+
+
 @pytest.fixture
 def twosms(server: MockServer) -> Iterator[httpx.Client]:
     """A client of the 2SMS API with a bearer token of the demo account."""
-    headers = {"Authorization": f"Bearer {twosms_token(server)}"}
-    with httpx.Client(base_url=f"{server.url}/twosms", headers=headers, timeout=10) as client:
+    with twosms_client(server) as client:
         yield client

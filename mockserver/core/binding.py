@@ -20,11 +20,29 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from mockserver.core.errors import SpecError
 from mockserver.core.xmlcodec import merged_all_of
 
 BINDINGS = ("openapi", "web-api")
 """How a spec's request bodies are read (`x-mockserver-binding` at its root): `openapi` exactly as
 the schema says (Connexion's meaning); `web-api` as ASP.NET Web API 2 binds them (above)."""
+
+
+def checked_binding(value: Any, pointer: str) -> str:
+    """A spec's (or an operation's) `x-mockserver-binding`; SpecError for an unknown one."""
+    if value not in BINDINGS:
+        raise SpecError(pointer, f"unknown binding {value!r}: one of {', '.join(BINDINGS)}")
+    return value
+
+
+def declared_properties(merged: dict) -> dict[str, Any]:
+    """An object schema's (allOf merged) properties, with those its anyOf/oneOf branches declare."""
+    properties = dict(merged.get("properties", {}))
+    for branch in merged.get("anyOf", []) + merged.get("oneOf", []):
+        for name, sub in merged_all_of(branch).get("properties", {}).items():
+            properties.setdefault(name, sub)
+    return properties
+
 
 _ZONELESS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
 
@@ -45,8 +63,6 @@ class ClientWarning:
 
 @dataclass(slots=True)
 class _Member:
-    name: str
-    """The declared (property) name."""
     element: str
     """Its XML element name."""
     binder: Binder | None
@@ -79,10 +95,7 @@ def _compile(schema: dict, seen: dict[int, Binder | None]) -> Binder | None:
         return seen[id(schema)]
     merged = merged_all_of(schema)
     binder = seen[id(schema)] = Binder()
-    properties = dict(merged.get("properties", {}))
-    for branch in merged.get("anyOf", []) + merged.get("oneOf", []):
-        for name, sub in merged_all_of(branch).get("properties", {}).items():
-            properties.setdefault(name, sub)
+    properties = declared_properties(merged)
     extra = merged.get("additionalProperties")
     if properties and not isinstance(extra, dict):
         required = set(merged.get("required", []))
@@ -91,7 +104,7 @@ def _compile(schema: dict, seen: dict[int, Binder | None]) -> Binder | None:
             sub_merged = merged_all_of(sub)
             element = sub_merged.get("xml", {}).get("name", name)
             null_is_absent = name not in required and not sub_merged.get("nullable", False)
-            binder.members[name] = _Member(name, element, _compile(sub, seen), null_is_absent)
+            binder.members[name] = _Member(element, _compile(sub, seen), null_is_absent)
             binder.by_lower.setdefault(name.lower(), name)
             binder.by_element[element] = name
     elif isinstance(extra, dict):

@@ -27,7 +27,7 @@ from mockserver.core.binding import ClientWarning
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.faults import FaultRule, Faults
 from mockserver.core.negotiation import choose_like_web_api, choose_media_type, is_xml
-from mockserver.core.plan import Plan, compile_plan
+from mockserver.core.plan import Plan, compile_plan, is_json
 from mockserver.core.render import Response, render
 from mockserver.core.routes import Operation, RouteTable
 from mockserver.core.validation import InvalidInput, SchemaCheck
@@ -305,7 +305,7 @@ async def send_response(
     """The response; for HEAD, its headers (the length the body would have) and no body. With
     `charset`, a JSON or XML answer's Content-Type names it."""
     content_type = response.media_type
-    if charset is not None and (content_type.endswith("json") or is_xml(content_type)):
+    if charset is not None and (is_json(content_type) or is_xml(content_type)):
         content_type = f"{content_type}; charset={charset}"
     headers = [
         (b"content-type", content_type.encode("latin-1")),

@@ -17,6 +17,7 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mockserver.core.binding import declared_properties
 from mockserver.core.errors import Problem
 from mockserver.core.xmlcodec import merged_all_of
 
@@ -109,10 +110,7 @@ def _typed(value: Any, schema: dict) -> Any:
 
 
 def _typed_object(value: dict, schema: dict) -> dict:
-    properties = dict(schema.get("properties", {}))
-    for branch in schema.get("anyOf", []) + schema.get("oneOf", []):
-        for name, sub in merged_all_of(branch).get("properties", {}).items():
-            properties.setdefault(name, sub)
+    properties = declared_properties(schema)
     by_lower = {name.lower(): sub for name, sub in properties.items()}
     extra = schema.get("additionalProperties")
     typed = {}

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.core import formdata, xmlcodec
-from mockserver.core.binding import BINDINGS, Binder, ClientWarning, bind, compile_binder
+from mockserver.core.binding import Binder, ClientWarning, bind, checked_binding, compile_binder
 from mockserver.core.errors import HttpProblem, Problem, SpecError
 from mockserver.core.negotiation import is_xml
 from mockserver.core.parameters import Param, compile_param, convert, query_values, read_parameters
@@ -59,6 +59,8 @@ class Body:
     binder: Binder | None = None
     """How the provider's own stack binds this body (see binding.py); None: as the schema says."""
     binding: str = "openapi"
+    xml_root: str = "*"
+    """The root element an XML body of this schema has (where its warnings' XML paths start)."""
 
     def decode(self, raw: bytes, charset: str, media_type: str) -> Any:
         """The body as data, by the request's own media type; bytes for a type with no decoder."""
@@ -102,14 +104,7 @@ class Body:
         """The decoded value as the provider's stack binds it, and what that forgave."""
         if self.binder is None or isinstance(value, bytes) or not media_type.endswith(("json", "xml", FORM)):
             return value, []
-        root = None
-        if is_xml(media_type):
-            root = (
-                xmlcodec.merged_all_of(self.check.schema if self.check else {})
-                .get("xml", {})
-                .get("name", "*")
-            )
-        return bind(value, self.binder, xml_root=root)
+        return bind(value, self.binder, xml_root=self.xml_root if is_xml(media_type) else None)
 
     def problems(self, value: Any) -> list[Problem]:
         """Undecoded bytes (a type with no decoder under a range like `*/*`) go unchecked, as in Connexion."""
@@ -136,7 +131,8 @@ def _body(media_type: str, content: dict, pointer: str, binding: str = "openapi"
     check = SchemaCheck(schema, pointer=f"{pointer}/schema") if decoded and schema is not None else None
     explode = {name: bool(how.get("explode", True)) for name, how in encoding.items()}
     binder = compile_binder(schema) if binding == "web-api" and check is not None else None
-    return Body(media_type, check, explode, binder, binding)
+    xml_root = xmlcodec.merged_all_of(schema or {}).get("xml", {}).get("name", "*")
+    return Body(media_type, check, explode, binder, binding, xml_root)
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -247,10 +243,7 @@ def _operation_binding(definition: dict, binding: str, pointer: str) -> str:
     declared = definition.get("x-mockserver-binding")
     if declared is None:
         return binding
-    if declared not in BINDINGS:
-        raise SpecError(
-            f"{pointer}/x-mockserver-binding", f"unknown binding {declared!r}: one of {', '.join(BINDINGS)}"
-        )
+    checked_binding(declared, f"{pointer}/x-mockserver-binding")
     return "openapi" if declared == "openapi" else binding  # `--strict` stays strict
 
 

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core.binding import BINDINGS
+from mockserver.core.binding import checked_binding
 from mockserver.core.errors import HttpProblem, SpecError
 from mockserver.core.negotiation import NEGOTIATIONS
 
@@ -66,12 +66,8 @@ class RouteTable:
                 "/x-mockserver-negotiation",
                 f"unknown negotiation {self.negotiation!r}: one of {', '.join(NEGOTIATIONS)}",
             )
-        self.binding = spec.get("x-mockserver-binding", "openapi")
+        self.binding = checked_binding(spec.get("x-mockserver-binding", "openapi"), "/x-mockserver-binding")
         """How request bodies are read (see `binding.BINDINGS`)."""
-        if self.binding not in BINDINGS:
-            raise SpecError(
-                "/x-mockserver-binding", f"unknown binding {self.binding!r}: one of {', '.join(BINDINGS)}"
-            )
         self.operations: dict[str, Operation] = {}
         literal, templated = [], []
         for path, item in spec.get("paths", {}).items():

@@ -20,6 +20,7 @@ from tests.api.twosms_helpers import (
     envelope,
     failed,
     ok,
+    stored_message,
 )
 from tests.conftest import TWOSMS_OTHER, twosms_token
 
@@ -62,10 +63,7 @@ def view(server, message_id: str, contact_id: str, accept: str = "application/js
 
 def recipients(server, message_id: str) -> dict[str, int]:
     """mobile -> reads, straight from the store."""
-    from mockserver.providers.twosms.records import MESSAGES as TABLE
-
-    with server.app.backend.store.transaction() as tx:
-        return {r.mobile: r.reads for r in tx.get(TABLE, message_id).recipients}
+    return {r.mobile: r.reads for r in stored_message(server, message_id).recipients}
 
 
 # -- T2: tokens ---------------------------------------------------------------------------------
@@ -735,10 +733,7 @@ def test_an_update_as_a_form_is_read_with_types_and_enum_names(server, twosms):
     form = {**{k: str(v) for k, v in details("Sent as a form").items()}, "AuthenticationMethod": "anonymous"}
     form |= {"NoOfReads": "4", "DeliveryReceipt": "True"}
     assert ok(twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", data=form))["MessageText"] == "Sent as a form"
-    with server.app.backend.store.transaction() as tx:
-        from mockserver.providers.twosms.records import MESSAGES as TABLE
-
-        assert tx.get(TABLE, DEMO_MESSAGE).reads_allowed == 4
+    assert stored_message(server, DEMO_MESSAGE).reads_allowed == 4
 
 
 def test_a_send_as_a_jquery_form_reaches_its_recipients(server, twosms):

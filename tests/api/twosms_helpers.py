@@ -7,6 +7,10 @@ import json
 import httpx
 import xmltodict
 
+from mockserver import MockServer
+from mockserver.providers.twosms.records import MESSAGES as MESSAGE_TABLE
+from mockserver.providers.twosms.records import Message
+
 DEMO_MESSAGE = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
 READ_MESSAGE = "11111111-1111-4111-8111-111111111111"
 EXPIRED_MESSAGE = "22222222-2222-4222-8222-222222222222"
@@ -48,6 +52,12 @@ def failed(response: httpx.Response, status: int, code: str) -> str:
     reason = body["Error"]["ErrorReason"]
     assert reason and "\n" not in reason
     return reason
+
+
+def stored_message(server: MockServer, message_id: str) -> Message:
+    """The message as the store holds it."""
+    with server.app.backend.store.transaction() as tx:
+        return tx.get(MESSAGE_TABLE, message_id)
 
 
 def details(content: str = "Updated text", **fields) -> dict:

@@ -19,21 +19,14 @@ import pytest
 from mockserver import MockServer
 from mockserver.core.errors import SpecError
 from mockserver.core.routes import RouteTable
-from mockserver.providers.twosms.records import MESSAGES, Message
-from tests.conftest import ADMIN, twosms_token
+from mockserver.providers.twosms.records import Message
+from tests.api.twosms_helpers import DEMO_MESSAGE as MESSAGE
+from tests.api.twosms_helpers import details, stored_message
+from tests.conftest import ADMIN, twosms_client
 
-MESSAGE = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
 UPDATE = f"/api/v1/sms/messages/{MESSAGE}"
-DETAILS = {
-    "messageId": MESSAGE,
-    "DateReceived": "2026-01-01T09:00:00Z",
-    "DateToSend": "2026-01-01T09:00:00Z",
-    "DateSent": "2026-01-01T09:00:00Z",
-    "Sender": "Demo Clinic",
-    "DateModified": "2026-01-01T09:00:00Z",
-    "AdditionalContactID": 0,
-    "AuthenticationMethod": 0,
-}
+DETAILS = details(content=None)
+"""The header fields the docs mark required, and no Content."""
 XML_DETAILS = (
     '<MessageDetails xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"><ID>{id}</ID>'
     "<DateReceived>x</DateReceived><DateToSend>x</DateToSend><DateSent>x</DateSent><Sender>x</Sender>"
@@ -55,15 +48,12 @@ def live(request: pytest.FixtureRequest) -> Iterator[MockServer]:
 @pytest.fixture
 def twosms(live: MockServer) -> Iterator[httpx.Client]:
     live.reset()
-    with httpx.Client(
-        base_url=live.twosms_url, headers={"Authorization": f"Bearer {twosms_token(live)}"}, timeout=10
-    ) as client:
+    with twosms_client(live) as client:
         yield client
 
 
 def message(live: MockServer) -> Message:
-    with live.app.backend.store.transaction() as tx:
-        return tx.get(MESSAGES, MESSAGE)
+    return stored_message(live, MESSAGE)
 
 
 # Each forgiven input: the body, what the update then did, and the warning it draws.

@@ -22,13 +22,13 @@ import pytest
 from lxml import etree
 
 from mockserver import MockServer
-from tests.conftest import ADMIN, twosms_token
+from tests.api.twosms_helpers import DEMO_MESSAGE as MESSAGE
+from tests.conftest import ADMIN, twosms_client
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TWOSMS_PAGE = (DATA / "twosms-seed.txt").read_text()
 JFRAMEWORK_PAGE = (DATA / "jframework-seed.txt").read_text()
 JFRAMEWORK_NOTES = (DATA / "jframework-reference.md").read_text()
-MESSAGE = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
 BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 
 # Demo-world values for the 2SMS generator's "sample string N" placeholders, by member.
@@ -110,9 +110,7 @@ def live() -> Iterator[MockServer]:
 @pytest.fixture
 def twosms(live: MockServer) -> Iterator[httpx.Client]:
     live.reset()
-    with httpx.Client(
-        base_url=live.twosms_url, headers={"Authorization": f"Bearer {twosms_token(live)}"}, timeout=10
-    ) as client:
+    with twosms_client(live) as client:
         yield client
 
 
