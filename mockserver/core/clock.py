@@ -9,37 +9,38 @@ from datetime import UTC, datetime, timedelta
 
 
 class Clock:
-    """Time source for every model. Tests freeze it; the control plane moves it."""
+    """Time source for every model. Tests freeze it; the control plane moves it.
+
+    Its setting is one tuple (frozen instant, offset), replaced whole under the lock, so `now`,
+    asked several times by every request, reads it without taking the lock."""
 
     def __init__(self, frozen_at: datetime | None = None) -> None:
         self._lock = threading.Lock()
-        self._frozen_at = frozen_at
-        self._offset = timedelta(0)
+        self._setting: tuple[datetime | None, timedelta] = (frozen_at, timedelta(0))
         self.on_change: Callable[[datetime | None, timedelta], None] | None = None
         """Told (frozen instant, offset) after each change: a state file keeps the fake time."""
 
     def state(self) -> tuple[datetime | None, timedelta]:
-        with self._lock:
-            return self._frozen_at, self._offset
+        return self._setting
 
     def set_state(self, frozen_at: datetime | None, offset: timedelta) -> None:
         """As `state()` gave it (a state file restores the fake time of the last run)."""
         with self._lock:
-            self._frozen_at, self._offset = frozen_at, offset
+            self._setting = (frozen_at, offset)
 
     def _changed(self) -> None:
         if self.on_change is not None:
             self.on_change(*self.state())
 
     def now(self) -> datetime:
-        with self._lock:
-            if self._frozen_at is not None:
-                return self._frozen_at
-            return datetime.now(UTC) + self._offset
+        frozen_at, offset = self._setting
+        if frozen_at is not None:
+            return frozen_at
+        return datetime.now(UTC) + offset if offset else datetime.now(UTC)
 
     @property
     def frozen(self) -> bool:
-        return self._frozen_at is not None
+        return self._setting[0] is not None
 
     def freeze(self, at: datetime | None = None) -> None:
         """Stop time at `at` (default: the current fake time)."""
@@ -47,31 +48,31 @@ class Clock:
         if instant.tzinfo is None:
             raise ValueError("a frozen instant must carry a timezone")
         with self._lock:
-            self._frozen_at = instant.astimezone(UTC)
+            self._setting = (instant.astimezone(UTC), self._setting[1])
         self._changed()
 
     def advance(self, delta: timedelta) -> None:
         """Move time forward (or back) by `delta`, frozen or not."""
         with self._lock:
-            if self._frozen_at is not None:
-                self._frozen_at += delta
+            frozen_at, offset = self._setting
+            if frozen_at is not None:
+                self._setting = (frozen_at + delta, offset)
             else:
-                self._offset += delta
+                self._setting = (None, offset + delta)
         self._changed()
 
     def reset(self) -> None:
         """Real time again: not frozen, not shifted."""
         with self._lock:
-            self._frozen_at = None
-            self._offset = timedelta(0)
+            self._setting = (None, timedelta(0))
         self._changed()
 
     def unfreeze(self) -> None:
         """Let time run again from the frozen instant onwards."""
         with self._lock:
-            if self._frozen_at is not None:
-                self._offset = self._frozen_at - datetime.now(UTC)
-                self._frozen_at = None
+            frozen_at = self._setting[0]
+            if frozen_at is not None:
+                self._setting = (None, frozen_at - datetime.now(UTC))
         self._changed()
 
 

@@ -6,8 +6,8 @@ import random
 import secrets
 import string
 import threading
-import uuid
 import zlib
+from collections.abc import Iterator
 
 ALPHANUMERIC = string.ascii_letters + string.digits
 
@@ -66,9 +66,21 @@ class IdGenerator:
             return self.alphanumeric(kind, length)
         return _random_alphanumeric(length)
 
+    def secrets(self, kind: str, length: int = 24) -> Iterator[str]:
+        """Secrets as `secret` draws them, for building many records at once: from the CSPRNG a
+        block of them per OS call. Nothing is kept once the iterator is dropped, so no random
+        bytes outlive the caller (a forked process never repeats its parent's)."""
+        if self.deterministic_secrets:
+            while True:
+                yield self.alphanumeric(kind, length)
+        while True:
+            block = _random_alphanumeric(length * _SECRETS_PER_DRAW)
+            for start in range(0, len(block), length):
+                yield block[start : start + length]
+
     def uuid(self, kind: str) -> str:
         with self._lock:
-            return str(uuid.UUID(int=self._stream(kind).getrandbits(128), version=4))
+            return uuid4_text(self._stream(kind).getrandbits(128))
 
     def state(self) -> dict[str, object]:
         with self._lock:
@@ -96,6 +108,20 @@ _UNBIASED_BELOW = 256 - 256 % len(ALPHANUMERIC)
 _BIASED = bytes(range(_UNBIASED_BELOW, 256))
 """Bytes past the last whole multiple of the alphabet: dropped, so every character is equally likely."""
 _TO_ALPHANUMERIC = bytes(ord(ALPHANUMERIC[b % len(ALPHANUMERIC)]) for b in range(256))
+
+
+_VERSION_4_CLEAR = ~((0xC000 << 48) | (0xF000 << 64))
+_VERSION_4_SET = (0x8000 << 48) | (4 << 76)
+
+
+def uuid4_text(bits: int) -> str:
+    """`str(uuid.UUID(int=bits, version=4))`, without building the UUID (every error answer
+    carries one, as its correlation id)."""
+    text = f"{(bits & _VERSION_4_CLEAR) | _VERSION_4_SET:032x}"
+    return f"{text[:8]}-{text[8:12]}-{text[12:16]}-{text[16:20]}-{text[20:]}"
+
+
+_SECRETS_PER_DRAW = 256
 
 
 def _random_alphanumeric(length: int) -> str:

@@ -9,11 +9,12 @@ the store safe under concurrent requests from the event loop and from other thre
 
 from __future__ import annotations
 
+import dataclasses
 import gc
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import Any, Protocol
+from typing import Any, Protocol, TypeVar
 
 MISSING: Any = object()
 """In a change set: the key is gone."""
@@ -21,6 +22,22 @@ MISSING: Any = object()
 Changes = dict[tuple[str, Any], Any]
 """(table, key) -> the record now there, or MISSING: what a transaction or a restore changed."""
 CommitHook = Callable[["Transaction"], None]
+R = TypeVar("R")
+
+_INIT_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def evolve(record: R, **changes: Any) -> R:
+    """A copy of a record with `changes`: `dataclasses.replace` for the store's records (no
+    init-only fields), a third cheaper, as requests copy a record or two each."""
+    cls = type(record)
+    names = _INIT_FIELDS.get(cls)
+    if names is None:
+        names = _INIT_FIELDS[cls] = tuple(f.name for f in dataclasses.fields(cls) if f.init)  # type: ignore[arg-type]
+    for name in names:
+        if name not in changes:
+            changes[name] = getattr(record, name)
+    return cls(**changes)
 
 
 @contextmanager
@@ -200,6 +217,11 @@ class Store:
     def transaction(self) -> _Scope:
         """A unit of work (`with store.transaction() as tx:`); a nested one joins the enclosing one."""
         return _Scope(self)
+
+    def count(self, table: str) -> int:
+        """Rows in `table` now; a read outside any transaction (cheap: no participant is told)."""
+        with self._lock:
+            return len(self._tables.get(table, ()))
 
     def snapshot(self) -> Snapshot:
         with self._lock:

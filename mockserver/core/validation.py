@@ -51,7 +51,17 @@ _KNOWN_FORMATS = (
 
 
 def _python_format(name: str) -> t.Callable[[str], bool]:
-    return lambda value: Draft4Validator.FORMAT_CHECKER.conforms(value, name)
+    """`FORMAT_CHECKER.conforms(value, name)`, calling the checker function directly (it runs for
+    every formatted string of every body)."""
+    check, raises = Draft4Validator.FORMAT_CHECKER.checkers[name]
+
+    def conforms(value: str) -> bool:
+        try:
+            return bool(check(value))
+        except raises:
+            return False
+
+    return conforms
 
 
 FORMATS: dict[str, t.Callable[[str], bool]] = {
@@ -77,8 +87,11 @@ def _summary(problem: Problem) -> str:
 
 
 def json_pointer(parts: t.Iterable[object]) -> str:
-    escaped = (str(p).replace("~", "~0").replace("/", "~1") for p in parts)
-    return "/" + "/".join(escaped)
+    return "/" + "/".join([_pointer_part(str(p)) for p in parts])
+
+
+def _pointer_part(text: str) -> str:
+    return text.replace("~", "~0").replace("/", "~1") if "~" in text or "/" in text else text
 
 
 # -- OpenAPI 3.0 schema -> plain JSON Schema -----------------------------------------------------
@@ -158,40 +171,50 @@ def _type_name(instance: object) -> str:
 
 def describe(error: t.Any) -> str:
     """A short message for one jsonschema-rs error, never quoting a whole (possibly huge) value."""
-    kind = type(error.kind).__name__
-    details = error.kind.as_dict()
-    if kind == "Type":
-        types = details.get("types") or [details.get("type")]
-        return f"must be of type {' or '.join(map(str, types))}, not {_type_name(error.instance)}"
-    if kind == "MinLength":
-        limit = details["limit"]
-        return "must not be empty" if limit == 1 else f"must be at least {limit} characters"
-    if kind == "MaxLength":
-        return f"must be at most {details['limit']} characters"
-    if kind == "Pattern":
-        return f"must match the pattern {details['pattern']}"
-    if kind == "Enum":
-        return "must be one of " + ", ".join(json.dumps(v) for v in details["options"])
-    if kind in ("AnyOf", "OneOfNotValid", "OneOfMultipleValid"):
-        return "is not one of the accepted forms"
-    if kind == "Format":
-        return f"must be a valid {details['format']}"
-    if kind in ("MinItems", "MaxItems"):
-        return f"must have {'at least' if kind == 'MinItems' else 'at most'} {details['limit']} items"
-    if kind == "UniqueItems":
-        return "must not repeat an item"
-    if kind in ("Minimum", "Maximum"):
-        return f"must be {'at least' if kind == 'Minimum' else 'at most'} {details['limit']}"
-    if kind == "Not" and error.schema_path[-1] == "not" and details.get("schema") == {}:
+    kind = error.kind
+    describer = _DESCRIBERS.get(type(kind).__name__)
+    return (describer and describer(error, kind)) or one_line(error.message)
+
+
+def _type(error: t.Any, kind: t.Any) -> str:
+    details = kind.as_dict()
+    types = details.get("types") or [details.get("type")]
+    return f"must be of type {' or '.join(map(str, types))}, not {_type_name(error.instance)}"
+
+
+def _not(error: t.Any, kind: t.Any) -> str | None:
+    if error.schema_path[-1] == "not" and kind.as_dict().get("schema") == {}:
         return "must not be present"
-    return one_line(error.message)
+    return None  # the error's own message
+
+
+# Keyed by the name of jsonschema-rs's error kind; a kind not listed keeps the library's message.
+_DESCRIBERS: dict[str, t.Callable[[t.Any, t.Any], str | None]] = {
+    "Type": _type,
+    "MinLength": lambda e, k: (
+        "must not be empty" if k.limit == 1 else f"must be at least {k.limit} characters"
+    ),
+    "MaxLength": lambda e, k: f"must be at most {k.limit} characters",
+    "Pattern": lambda e, k: f"must match the pattern {k.pattern}",
+    "Enum": lambda e, k: "must be one of " + ", ".join(json.dumps(v) for v in k.options),
+    "AnyOf": lambda e, k: "is not one of the accepted forms",
+    "OneOfNotValid": lambda e, k: "is not one of the accepted forms",
+    "OneOfMultipleValid": lambda e, k: "is not one of the accepted forms",
+    "Format": lambda e, k: f"must be a valid {k.format}",
+    "MinItems": lambda e, k: f"must have at least {k.limit} items",
+    "MaxItems": lambda e, k: f"must have at most {k.limit} items",
+    "UniqueItems": lambda e, k: "must not repeat an item",
+    "Minimum": lambda e, k: f"must be at least {k.limit}",
+    "Maximum": lambda e, k: f"must be at most {k.limit}",
+    "Not": _not,
+}
 
 
 def _problem(error: t.Any, prefix: str) -> Problem:
-    path = list(error.instance_path)
-    if type(error.kind).__name__ == "Required":
-        return Problem("is required", prefix + json_pointer([*path, error.kind.as_dict()["property"]]))
-    return Problem(describe(error), prefix + json_pointer(path))
+    kind = error.kind
+    if type(kind).__name__ == "Required":
+        return Problem("is required", prefix + json_pointer([*error.instance_path, kind.property]))
+    return Problem(describe(error), prefix + json_pointer(error.instance_path))
 
 
 def _small(instance: object, budget: int = EXPLAIN_ALL_BELOW) -> bool:
@@ -209,13 +232,15 @@ def _small(instance: object, budget: int = EXPLAIN_ALL_BELOW) -> bool:
     return True
 
 
-def explain(validator: t.Any, instance: object, prefix: str = "", *, masked: t.Any = None) -> list[Problem]:
+def explain(
+    validator: t.Any, instance: object, prefix: str = "", *, masked: t.Any = None, small: bool | None = None
+) -> list[Problem]:
     """What is wrong with `instance`, ordered by where; bounded in cost whatever its size.
 
     A big instance gets its first problem only, from `masked` when given: a validator of the same
     schema whose messages do not quote the value (formatting a 1 MiB value into a message that is
-    never shown costs more than finding the problem)."""
-    if _small(instance):
+    never shown costs more than finding the problem). `small`: whether `_small(instance)`, if known."""
+    if _small(instance) if small is None else small:
         errors = list(validator.iter_errors(instance))[:MAX_PROBLEMS]
     else:
         try:
@@ -241,9 +266,10 @@ class SchemaCheck:
                 return []
         except (ValueError, TypeError, OverflowError) as exc:  # a value JSON cannot hold
             return [Problem(f"cannot be checked: {one_line(exc)}", prefix + "/")]
-        if self._masked is None and not _small(instance):
+        small = _small(instance)
+        if self._masked is None and not small:
             self._masked = compile_validator(self._plain, mask="(the value)")
-        return explain(self._validator, instance, prefix, masked=self._masked)
+        return explain(self._validator, instance, prefix, masked=self._masked, small=small)
 
 
 def decode_json(raw: bytes, encoding: str = "utf-8") -> t.Any:

@@ -63,9 +63,9 @@ DIFFERENCES = {
     "fields.",
     "form-field-limit": "A form body with more than 1000 fields is read whole (within the body size limit); "
     "under Connexion, Starlette's form parser raises MultiPartException and the answer is a 500.",
-    "form-untyped-items": "A form field that is an array whose items have no `type` of their own (an `allOf` "
-    "of a `$ref`) is read with the items' type found through the `allOf`; Connexion's form reader looks up "
-    "`items['type']` and answers 500 (KeyError).",
+    "form-untyped-items": "A form field with no `type` of its own (an `anyOf` of an enum's number and name), "
+    "or an array whose items have none (an `allOf` of a `$ref`), is read with the type found through them; "
+    "Connexion's form reader looks up `['type']` and answers 500 (KeyError).",
 }
 
 

@@ -79,7 +79,7 @@ RECOGNISED: dict[str, Callable[[Disagreement], bool]] = {
     "form-field-limit": lambda d: (
         d.connexion.status_code == 500 and len(_form_fields(d.request) or ()) > 1000
     ),
-    "form-untyped-items": lambda d: d.connexion.status_code == 500 and _untyped_form_array(d.request),
+    "form-untyped-items": lambda d: d.connexion.status_code == 500 and _untyped_form_field(d.request),
 }
 
 
@@ -151,14 +151,17 @@ def _form_fields(request: Request) -> list[tuple[str, str]] | None:
     return parse_qsl((request.content or b"").decode("utf-8", "replace"), keep_blank_values=True)
 
 
-def _untyped_form_array(request: Request) -> bool:
-    """A form naming an array whose items have no `type` of their own (an `allOf`)."""
+def _untyped_form_field(request: Request) -> bool:
+    """A form naming a field with no `type` of its own (an `anyOf`), or an array whose items have
+    none (an `allOf`)."""
     fields, declared = _form_fields(request), _twosms_schema(request)
     if not fields or declared is None:
         return False
     properties = declared[0].get("properties", {})
     untyped = {
-        n for n, s in properties.items() if s.get("type") == "array" and "type" not in s.get("items", {})
+        n
+        for n, s in properties.items()
+        if "type" not in s or (s["type"] == "array" and "type" not in s.get("items", {}))
     }
     return any(name in untyped for name, _ in fields)
 

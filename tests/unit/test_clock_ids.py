@@ -77,6 +77,23 @@ def test_secrets_are_the_length_asked_drawn_evenly_from_the_whole_alphabet():
     assert all(0.8 * expected < n < 1.2 * expected for n in counts.values())
 
 
+def test_secrets_in_bulk_are_drawn_as_one_at_a_time_is():
+    from collections import Counter
+    from itertools import islice
+
+    from mockserver.core.ids import ALPHANUMERIC
+
+    tokens = list(islice(IdGenerator(seed=1).secrets("token", 24), 2_000))  # several OS draws
+    assert all(len(t) == 24 for t in tokens) and len(set(tokens)) == len(tokens)
+    counts = Counter("".join(tokens))
+    assert set(counts) == set(ALPHANUMERIC)
+    expected = 24 * 2_000 / len(ALPHANUMERIC)
+    assert all(0.8 * expected < n < 1.2 * expected for n in counts.values())
+    one_by_one = IdGenerator(seed=3, deterministic_secrets=True)
+    bulk = IdGenerator(seed=3, deterministic_secrets=True).secrets("token", 24)
+    assert [next(bulk) for _ in range(5)] == [one_by_one.secret("token", 24) for _ in range(5)]
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -89,3 +106,14 @@ def test_secrets_are_the_length_asked_drawn_evenly_from_the_whole_alphabet():
 )
 def test_instants_in_every_accepted_form(text, expected):
     assert parse_instant(text) == expected
+
+
+def test_uuid_text_is_what_the_uuid_module_writes():
+    import random
+    import uuid
+
+    from mockserver.core.ids import uuid4_text
+
+    draws = random.Random(7)
+    for bits in [0, 2**128 - 1, *(draws.getrandbits(128) for _ in range(5_000))]:
+        assert uuid4_text(bits) == str(uuid.UUID(int=bits, version=4))

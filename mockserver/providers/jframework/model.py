@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Literal
@@ -18,7 +18,7 @@ from mockserver.core.clock import Clock
 from mockserver.core.errors import DomainError
 from mockserver.core.ids import IdGenerator
 from mockserver.core.outbox import Outbox, OutboxMessage
-from mockserver.core.store import Store, Transaction
+from mockserver.core.store import Store, Transaction, evolve
 
 PROVIDER = "jframework"
 BRANDS, KEYS, CATALOGUE, SETTINGS, RATE = (
@@ -195,7 +195,7 @@ def save_setting(tx: Transaction, setting: SmsSetting) -> None:
     if setting.is_default:
         if default_id is not None and default_id != setting.id:
             other = tx.get(SETTINGS, default_id)
-            tx.put(SETTINGS, other.id, replace(other, is_default=False))
+            tx.put(SETTINGS, other.id, evolve(other, is_default=False))
         tx.put(DEFAULTS, setting.brand, setting.id)
     elif default_id == setting.id:
         tx.delete(DEFAULTS, setting.brand)

@@ -32,6 +32,7 @@ def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
 
     Raises DomainError with `field` = the JSON pointer (inside the section) of the faulty entry.
     """
+    build = _MessageBuilder(tx, backend)
     for a, entry in enumerate(section.get("accounts", [])):
         where = f"/accounts/{a}"
         account_id = entry["id"].lower()
@@ -67,47 +68,62 @@ def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
                 Group(group["id"].lower(), account_id, group["name"], tuple(group["members"])),
             )
         for i, message in enumerate(entry.get("messages", [])):
-            store_new_message(tx, _message(tx, message, account_id, backend, f"{where}/messages/{i}"))
+            store_new_message(tx, build.message(message, account_id, f"{where}/messages/{i}"))
 
 
-def _message(
-    tx: Transaction, entry: dict[str, Any], account_id: str, backend: Backend, where: str
-) -> Message:
-    recipients = []
-    for r, recipient in enumerate(entry["recipients"]):
-        if "personNumber" in recipient:
-            contact = tx.get(CONTACTS, contact_key(account_id, recipient["personNumber"]))
+class _MessageBuilder:
+    """Messages from fixture entries, built in bulk (a world may hold 100,000): link tokens drawn
+    a block at a time, and each distinct date text parsed once."""
+
+    def __init__(self, tx: Transaction, backend: Backend) -> None:
+        self._tx = tx
+        self._now = backend.clock.now
+        self._tokens = backend.ids.secrets("twosms.contact-token", 24)
+        self._instants: dict[str, datetime] = {}
+
+    def message(self, entry: dict[str, Any], account_id: str, where: str) -> Message:
+        sent = self._instant(entry.get("dateSent")) or self._now()
+        expired = entry.get("expired", False)
+        expiry = self._instant(entry.get("expiryDate"))
+        return Message(
+            id=entry["id"].lower(),
+            account_id=account_id,
+            type=MessageType[entry.get("type", "ADVANCED")],
+            sender=entry.get("sender", ""),
+            content=entry.get("content", ""),
+            reference=entry.get("reference", ""),
+            created=sent,
+            date_to_send=sent,
+            sent_at=sent,
+            expiry=expiry,
+            expired_at=(expiry or sent) if expired else None,
+            reads_allowed=entry.get("readsAllowed"),
+            response_limit=entry.get("responseLimit"),
+            recipients=tuple(
+                [self._recipient(r, account_id, where, i) for i, r in enumerate(entry["recipients"])]
+            ),
+        )
+
+    def _recipient(self, entry: dict[str, Any], account_id: str, where: str, index: int) -> Recipient:
+        if "personNumber" in entry:
+            contact = self._tx.get(CONTACTS, contact_key(account_id, entry["personNumber"]))
             if contact is None:
-                raise DomainError(
-                    "names no contact of this account", field=f"{where}/recipients/{r}/personNumber"
-                )
+                field = f"{where}/recipients/{index}/personNumber"
+                raise DomainError("names no contact of this account", field=field)
             mobile, person = contact.mobile, contact.person_number
         else:
-            mobile, person = recipient["mobile"], None
-        token = recipient.get("contactId") or backend.ids.secret("twosms.contact-token", 24)
-        recipients.append(
-            Recipient(mobile, token, Channel(recipient.get("channel", 2)), person, recipient.get("reads", 0))
-        )
-    sent = _instant(entry.get("dateSent")) or backend.clock.now()
-    expired = entry.get("expired", False)
-    expiry = _instant(entry.get("expiryDate"))
-    return Message(
-        id=entry["id"].lower(),
-        account_id=account_id,
-        type=MessageType[entry.get("type", "ADVANCED")],
-        sender=entry.get("sender", ""),
-        content=entry.get("content", ""),
-        reference=entry.get("reference", ""),
-        created=sent,
-        date_to_send=sent,
-        sent_at=sent,
-        expiry=expiry,
-        expired_at=(expiry or sent) if expired else None,
-        reads_allowed=entry.get("readsAllowed"),
-        response_limit=entry.get("responseLimit"),
-        recipients=tuple(recipients),
-    )
+            mobile, person = entry["mobile"], None
+        token = entry.get("contactId") or next(self._tokens)
+        channel = _CHANNELS[entry.get("channel", 2)]
+        return Recipient(mobile, token, channel, person, entry.get("reads", 0))
+
+    def _instant(self, value: str | None) -> datetime | None:
+        if value is None:
+            return None
+        instant = self._instants.get(value)
+        if instant is None:
+            instant = self._instants[value] = parse_instant(value)
+        return instant
 
 
-def _instant(value: str | None) -> datetime | None:
-    return None if value is None else parse_instant(value)
+_CHANNELS = {channel.value: channel for channel in Channel}

@@ -10,14 +10,13 @@ Domain errors are in `errors.py`, records and results in `records.py`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 from mockserver.core.clock import Clock
 from mockserver.core.ids import IdGenerator
 from mockserver.core.outbox import Outbox, OutboxMessage
-from mockserver.core.store import Store, Transaction
+from mockserver.core.store import Store, Transaction, evolve
 from mockserver.providers.twosms.criteria import select
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
@@ -136,7 +135,7 @@ class TwoSms(RecipientSide):
             due = [m for m in (tx.get(MESSAGES, i) for i in tx.rows(QUEUE)) if m.date_to_send <= now]
             for message in due:
                 tx.delete(QUEUE, message.id)
-                tx.put(MESSAGES, message.id, replace(message, sent_at=message.date_to_send))
+                tx.put(MESSAGES, message.id, evolve(message, sent_at=message.date_to_send))
                 self._deliver(message, message.recipients)  # delivered as the transaction commits
         return len(due)
 
@@ -263,7 +262,7 @@ class TwoSms(RecipientSide):
             raise InsufficientCredits(
                 f"Sending needs {cost} credits and the account has {account.credits}; nothing was sent."
             )
-        tx.put(ACCOUNTS, account.id, replace(account, credits=account.credits - cost))
+        tx.put(ACCOUNTS, account.id, evolve(account, credits=account.credits - cost))
         return SmsTransaction(
             message=message,
             contacts=sum(1 for r in new if r.person_number is not None),
@@ -313,7 +312,7 @@ class TwoSms(RecipientSide):
             if details.get("NoOfReads") is not None:
                 changes["reads_allowed"] = details["NoOfReads"]
             recipients = self._changed_recipients(tx, caller, message, details)
-            updated = replace(message, recipients=tuple(recipients), **changes)
+            updated = evolve(message, recipients=tuple(recipients), **changes)
             added = [r for r in recipients if r not in message.recipients]
             result = self._charge(tx, caller, updated, added)
             tx.put(MESSAGES, updated.id, updated)
@@ -354,7 +353,7 @@ class TwoSms(RecipientSide):
                 tx.put(
                     MESSAGES,
                     message.id,
-                    replace(
+                    evolve(
                         message,
                         expired_at=expired_at,
                         wiped=message.wiped or wiped,
@@ -404,7 +403,7 @@ def create_tenant(
     template = tx.get(CLIENTS, template_client)
     if template is not None:
         for contact in [c for c in tx.rows(CONTACTS) if c.account_id == template.account_id]:
-            copy = replace(contact, account_id=account_id)
+            copy = evolve(contact, account_id=account_id)
             tx.put(CONTACTS, copy.key, copy)
     return {"clientId": client_id, "clientSecret": secret, "accountId": account_id}, f"account:{account_id}"
 

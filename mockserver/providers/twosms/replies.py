@@ -6,12 +6,11 @@ methods use its store and clock, and `_owned` for replies posted by the sending 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from mockserver.core.clock import Clock
-from mockserver.core.store import Store, Transaction
+from mockserver.core.store import Store, Transaction, evolve
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
     MessageDissolved,
@@ -41,8 +40,8 @@ class RecipientSide:
                 raise MessageExpired("The message has expired.")
             if message.reads_allowed is not None and recipient.reads >= message.reads_allowed:
                 raise MessageDissolved("The message dissolved after its last allowed read.")
-            read = replace(recipient, reads=recipient.reads + 1)
-            updated = replace(
+            read = evolve(recipient, reads=recipient.reads + 1)
+            updated = evolve(
                 message, recipients=tuple(read if r is recipient else r for r in message.recipients)
             )
             tx.put(MESSAGES, updated.id, updated)
@@ -79,7 +78,7 @@ class RecipientSide:
         replies = [r for r in message.replies if r.sender == reply.sender]
         if message.response_limit is not None and len(replies) >= message.response_limit:
             raise ResponseLimitReached("This recipient has used up the message's response limit.")
-        updated = replace(message, replies=(*message.replies, reply))
+        updated = evolve(message, replies=(*message.replies, reply))
         tx.put(MESSAGES, updated.id, updated)
         return updated
 
