@@ -14,6 +14,7 @@ import json
 import typing as t
 
 import jsonschema_rs
+import orjson
 from jsonschema import Draft4Validator
 
 from mockserver.core.errors import HttpProblem, Problem, SpecError, one_line
@@ -275,13 +276,37 @@ class SchemaCheck:
 def decode_json(raw: bytes, encoding: str = "utf-8") -> t.Any:
     """A JSON body, or InvalidInput that says what is wrong with it (never a 500).
 
-    Not orjson: it reads an integer past 64 bits as a float, which the schema would then refuse.
+    What `json.loads` reads, read faster: orjson first, and `json` whenever orjson's answer could
+    differ (a float in it, as orjson reads an integer past 64 bits as one; anything orjson refuses,
+    such as `NaN`, which `json` takes), so the result and every error message are `json`'s.
     """
     try:
-        return json.loads(raw.decode(encoding))
+        text = raw.decode(encoding)
     except UnicodeDecodeError as exc:
         raise InvalidInput([Problem(f"the body is not valid {encoding}: {exc.reason}")]) from None
+    try:
+        value = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        pass
+    else:
+        if not _holds_float(value):
+            return value
+    try:
+        return json.loads(text)
     except RecursionError:
         raise InvalidInput([Problem("the JSON body is nested too deeply")]) from None
     except ValueError as exc:
         raise InvalidInput([Problem(f"the body is not valid JSON: {one_line(exc)}")]) from None
+
+
+def _holds_float(value: t.Any) -> bool:
+    stack = [value]
+    while stack:
+        current = stack.pop()
+        if isinstance(current, dict):
+            stack.extend(current.values())
+        elif isinstance(current, list):
+            stack.extend(current)
+        elif isinstance(current, float):
+            return True
+    return False

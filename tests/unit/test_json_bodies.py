@@ -1,0 +1,66 @@
+"""A JSON body is read as `json.loads` reads it, though orjson reads it first (speed)."""
+
+from __future__ import annotations
+
+import json
+import random
+
+import pytest
+
+from mockserver.core.validation import InvalidInput, decode_json
+
+EDGES = [
+    '{"a": 1, "b": [true, false, null], "c": "\\u00e9"}',
+    "[18446744073709551616]",  # past 64 bits: orjson would make it a float
+    "[-9223372036854775809]",
+    "[12345678901234567890123]",
+    "[1e400]",  # json: infinity
+    "[NaN]",  # json takes it, orjson does not
+    "[-Infinity]",
+    '"\\ud800"',  # a lone surrogate: json takes it
+    '{"a": 1, "a": 2}',
+    "[-0]",
+    "[1.0, 0.1, 1E2]",
+    "\ufeff{}",
+    "",
+    "[1,]",
+    '{"a": "\x01"}',
+    "[" * 3000 + "]" * 3000,  # deeper than orjson reads, within json's reach or not
+]
+
+
+def _as_json_reads(text: str) -> tuple[str, object]:
+    try:
+        return "value", json.loads(text)
+    except RecursionError:
+        return "error", "the JSON body is nested too deeply"
+    except ValueError as exc:
+        return "error", f"the body is not valid JSON: {exc}"
+
+
+def _as_we_read(text: str) -> tuple[str, object]:
+    try:
+        return "value", decode_json(text.encode("utf-8", "surrogatepass"))
+    except InvalidInput as exc:
+        return "error", exc.problems[0].message
+
+
+def _random_texts(count: int) -> list[str]:
+    draws, alphabet = random.Random(11), '{}[]",:0123456789.eE-+ntrufalsNIy\\u \x01é'
+    return ["".join(draws.choice(alphabet) for _ in range(draws.randint(0, 12))) for _ in range(count)]
+
+
+@pytest.mark.parametrize("text", EDGES, ids=lambda t: repr(t)[:30])
+def test_a_body_reads_as_json_loads_reads_it(text):
+    assert repr(_as_we_read(text)) == repr(_as_json_reads(text))  # repr: NaN is NaN, 1 is not 1.0
+
+
+def test_random_bodies_read_as_json_loads_reads_them():
+    texts = _random_texts(20_000)  # seeded: about 600 are valid JSON
+    differ = [t for t in texts if repr(_as_we_read(t)) != repr(_as_json_reads(t))]
+    assert not differ, differ[:5]
+    assert sum(_as_json_reads(t)[0] == "value" for t in texts) > 500
+
+
+def test_an_integer_past_64_bits_stays_an_integer():
+    assert decode_json(b'{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
