@@ -358,43 +358,110 @@ class _NeedsTree(Exception):
 
 def _dumps_text(value: Any, node: _Node, declare_xsd_xsi: bool) -> bytes:
     parts: list[str] = []
-    _write(parts, node.name or "data", value, node, _XSD_XSI if declare_xsd_xsi else "")
+    _writer(node, node.name or "data")(parts, value, _XSD_XSI if declare_xsd_xsi else "")
     return "".join(parts).encode("utf-8")
 
 
-def _write(parts: list[str], tag: str, value: Any, node: _Node, attributes: str = "") -> None:
-    """Append the element `tag` holding `value`; `attributes` is already escaped text."""
+Writer = Any  # (parts, value, attributes) -> None: appends the element holding value
+_WRITERS: dict[tuple[int, str], tuple[_Node, Writer]] = {}
+
+
+def _writer(node: _Node, tag: str) -> Writer:
+    """The text writer of element `tag` for `node`, compiled once: the layout, tags and text
+    encoder are worked out here, not per element written."""
+    key = (id(node), tag)
+    hit = _WRITERS.get(key)
+    if hit is None or hit[0] is not node:
+        _WRITERS[key] = (node, _LazyWriter(node, tag))  # what a recursive schema's inner use gets
+        hit = _WRITERS[key] = (node, _compile_writer(node, tag))
+    return hit[1]
+
+
+def _compile_writer(node: _Node, tag: str) -> Writer:
     if tag[0] == "{":
-        raise _NeedsTree
-    if node.kind == "object" and isinstance(value, dict):
+        return _needs_tree
+    scalar = _scalar_writer(node, tag)
+    if node.kind == "object":
+        return _object_writer(node, tag, scalar)
+    if node.kind == "array":
+        return _array_writer(node, tag, scalar)
+    return scalar
+
+
+def _needs_tree(parts: list[str], value: Any, attributes: str = "") -> None:
+    raise _NeedsTree
+
+
+def _scalar_writer(node: _Node, tag: str) -> Writer:
+    start, end = f"<{tag}", f"</{tag}>"
+
+    def write(parts: list[str], value: Any, attributes: str = "") -> None:
+        parts.append(f"{start}{attributes}>{_encode_text(value, node).translate(_TEXT_ESCAPES)}{end}")
+
+    return write
+
+
+def _object_writer(node: _Node, tag: str, scalar: Writer) -> Writer:
+    fields: list[tuple[str, str, str, _Node, Writer | None]] = []
+    for name, how, child_tag, prop in node.output_layout():
+        # An attribute is written here; a namespaced one (only lxml writes those) sends the
+        # document to the tree writer, as a namespaced element does through its own writer.
+        child = None if how is _ATTRIBUTE else _writer(prop, child_tag)
+        fields.append((name, how, child_tag, prop, child))
+
+    def write(parts: list[str], value: Any, attributes: str = "") -> None:
+        if not isinstance(value, dict):
+            scalar(parts, value, attributes)
+            return
         start = len(parts)
         parts.append("")  # the start tag, once the attributes are known
-        for name, how, child_tag, prop in node.output_layout():
+        for name, how, child_tag, prop, child in fields:
             field = value.get(name)
             if field is None:
                 continue  # null is absent in XML
-            if how is _ATTRIBUTE:
+            if child is None:
                 if child_tag[0] == "{":
                     raise _NeedsTree
                 attributes += f' {child_tag}="{_encode_text(field, prop).translate(_ATTRIBUTE_ESCAPES)}"'
             elif how is _REPEATED:
                 for item in field:
-                    _write(parts, child_tag, item, prop)
+                    if item is not None:  # a null item is absent, as in a wrapped array
+                        child(parts, item)
             else:
-                _write(parts, child_tag, field, prop)
+                child(parts, field)
         _close(parts, start, tag, attributes)
-    elif node.kind == "array" and isinstance(value, list):
-        items = node.items
-        item_tag = items.qualified(items.name or _default_item(items))
+
+    return write
+
+
+def _array_writer(node: _Node, tag: str, scalar: Writer) -> Writer:
+    items = node.items
+    item = _writer(items, items.qualified(items.name or _default_item(items)))
+
+    def write(parts: list[str], value: Any, attributes: str = "") -> None:
+        if not isinstance(value, list):
+            scalar(parts, value, attributes)
+            return
         start = len(parts)
         parts.append("")
-        for item in value:
-            if item is not None:
-                _write(parts, item_tag, item, items)
+        for entry in value:
+            if entry is not None:
+                item(parts, entry)
         _close(parts, start, tag, attributes)
-    else:
-        text = _encode_text(value, node).translate(_TEXT_ESCAPES)
-        parts.append(f"<{tag}{attributes}>{text}</{tag}>")
+
+    return write
+
+
+class _LazyWriter:
+    """A writer still being compiled (a recursive schema refers to itself): found when called."""
+
+    __slots__ = ("_node", "_tag")
+
+    def __init__(self, node: _Node, tag: str) -> None:
+        self._node, self._tag = node, tag
+
+    def __call__(self, parts: list[str], value: Any, attributes: str = "") -> None:
+        _writer(self._node, self._tag)(parts, value, attributes)
 
 
 def _close(parts: list[str], start: int, tag: str, attributes: str) -> None:
@@ -415,7 +482,8 @@ def _fill(element: etree._Element, value: Any, node: _Node) -> None:
                 element.set(tag, _encode_text(field, prop))
             elif how is _REPEATED:
                 for item in field:
-                    _fill(etree.SubElement(element, tag), item, prop)
+                    if item is not None:
+                        _fill(etree.SubElement(element, tag), item, prop)
             else:
                 _fill(etree.SubElement(element, tag), field, prop)
     elif node.kind == "array" and isinstance(value, list):
@@ -442,5 +510,7 @@ def _encode_text(value: Any, node: _Node) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, str):
-        return _ILLEGAL_XML.sub("\ufffd", value)
+        # Printable text holds no character XML cannot carry (those are all controls, surrogates
+        # or non-characters): the common case skips the search.
+        return value if value.isprintable() else _ILLEGAL_XML.sub("\ufffd", value)
     return str(value)  # numbers; never an illegal character

@@ -284,3 +284,15 @@ def test_an_entity_reference_in_a_parsed_tree_is_refused():
     )
     with pytest.raises(xmlcodec.XMLDecodeError, match="entity references"):
         xmlcodec._check_tree(tree, 64)
+
+
+def test_a_recursive_schema_is_written_like_lxml_writes_it():
+    """The text writer is compiled per schema node: a schema that contains itself still works."""
+    schema: dict = {"type": "object", "xml": {"name": "Node"}, "properties": {"v": {"type": "integer"}}}
+    schema["properties"]["child"] = schema
+    schema["properties"]["kids"] = {"type": "array", "items": schema}
+    value = {"v": 1, "child": {"v": 2, "child": {"v": 3}}, "kids": [{"v": 4, "kids": []}, None]}
+    node = xmlcodec._node(schema)
+    written = xmlcodec._dumps_text(value, node, False)
+    assert written == xmlcodec._dumps_tree(value, node, False)
+    assert written == b"<Node><v>1</v><Node><v>2</v><Node><v>3</v></Node></Node><Node><v>4</v></Node></Node>"
