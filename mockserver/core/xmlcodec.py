@@ -247,13 +247,16 @@ def loads(data: bytes, schema: dict, **limits: Any) -> Any:
 def _decode(element: etree._Element, node: _Node) -> Any:
     if element.get(XSI_NIL) in ("true", "1"):
         return None
-    if node.kind == "object":
+    kind = node.kind
+    if kind == "object":
         return _decode_object(element, node)
-    if node.kind == "array":
+    if kind == "array":
         items = node.items
         return [_decode(child, items) for child in element]
     if len(element):
         raise XMLDecodeError(f"<{etree.QName(element).localname}> must hold text, not elements")
+    if kind == "string" and not node.enum_names:
+        return element.text or ""  # what _decode_text gives a plain string, without its steps
     return _decode_text(element.text, node)
 
 
@@ -292,7 +295,9 @@ def _decode_object(element: etree._Element, node: _Node) -> dict[str, Any]:
 
 def _local_name(element: etree._Element) -> str:
     tag = element.tag
-    return tag.rpartition("}")[2] if isinstance(tag, str) else etree.QName(element).localname
+    if not isinstance(tag, str):
+        return etree.QName(element).localname
+    return tag.rpartition("}")[2] if tag[0] == "{" else tag
 
 
 def _decode_text(text: str | None, node: _Node) -> Any:
