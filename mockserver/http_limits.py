@@ -1,6 +1,7 @@
 """HTTP limits uvicorn's httptools protocol lacks: the size of a request's headers, and the time a
 client may take to send them. Without them one client can stall every other (a 64 MiB header
-takes httptools seconds to parse) or hold connections open for ever.
+takes httptools seconds to parse) or hold connections open for ever. And each answer written in
+one send, not two (`OneWritePerAnswer`).
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ class HttpLimits:
 
 
 def protocol_with(limits: HttpLimits) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol with `limits` applied."""
+    """uvicorn's httptools protocol with `limits` applied, writing each answer at once."""
 
     class LimitedHttpProtocol(HttpToolsProtocol):
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
@@ -92,6 +93,8 @@ def protocol_with(limits: HttpLimits) -> type[HttpToolsProtocol]:
             if self._header_timer is not None:
                 self._header_timer.cancel()
             super().on_headers_complete()
+            if self.cycle is not None:
+                self.cycle.transport = OneWritePerAnswer(self.transport, self.loop)
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -103,3 +106,40 @@ def protocol_with(limits: HttpLimits) -> type[HttpToolsProtocol]:
             super().connection_lost(exc)
 
     return LimitedHttpProtocol
+
+
+class OneWritePerAnswer:
+    """The transport an answer is written through: the status line and headers are held back and
+    go out with the body's first chunk, one send instead of two (uvicorn writes each at once). If no
+    body follows in the same turn of the event loop (a stream's first chunk comes later, or HEAD),
+    they go out alone then. Measured: about a tenth of the CPU a small answer costs."""
+
+    __slots__ = ("_head", "_loop", "_started", "_transport")
+
+    def __init__(self, transport: Any, loop: asyncio.AbstractEventLoop) -> None:
+        self._transport, self._loop = transport, loop
+        self._head: bytes | None = None
+        self._started = False
+
+    def write(self, data: bytes) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            self._transport.writelines((head, data))
+        elif not self._started:
+            self._started, self._head = True, data
+            self._loop.call_soon(self.flush)
+        else:
+            self._transport.write(data)
+
+    def flush(self) -> None:
+        if self._head is not None:
+            head, self._head = self._head, None
+            if not self._transport.is_closing():
+                self._transport.write(head)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)

@@ -84,3 +84,87 @@ def test_connections_past_the_limit_are_answered_503():
         finally:
             for connection in held:
                 connection.close()
+
+
+class RecordingTransport:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, tuple[bytes, ...]]] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.calls.append(("write", (data,)))
+
+    def writelines(self, chunks: tuple[bytes, ...]) -> None:
+        self.calls.append(("writelines", tuple(chunks)))
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def _through_one_write(steps) -> RecordingTransport:
+    """Runs `steps(answer)` on a loop, then lets the loop turn once more."""
+    import asyncio
+
+    from mockserver.http_limits import OneWritePerAnswer
+
+    transport = RecordingTransport()
+
+    async def run() -> None:
+        await steps(OneWritePerAnswer(transport, asyncio.get_running_loop()))
+        await asyncio.sleep(0)
+
+    asyncio.run(run())
+    return transport
+
+
+def test_an_answer_goes_out_in_one_write():
+    async def steps(answer):
+        answer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        answer.write(b"body")
+        answer.write(b"more")  # a later chunk goes straight through
+
+    assert _through_one_write(steps).calls == [
+        ("writelines", (b"HTTP/1.1 200 OK\r\n\r\n", b"body")),
+        ("write", (b"more",)),
+    ]
+
+
+def test_a_head_without_a_body_in_the_same_turn_goes_out_alone_at_the_end_of_it():
+    import asyncio
+
+    async def steps(answer):
+        answer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        await asyncio.sleep(0)  # a stream's first chunk comes later: the head must not wait for it
+        assert answer.get_extra_info("peername") == "info:peername"
+        answer.write(b"chunk")
+
+    assert _through_one_write(steps).calls == [
+        ("write", (b"HTTP/1.1 200 OK\r\n\r\n",)),
+        ("write", (b"chunk",)),
+    ]
+
+
+def test_closing_sends_a_held_head_first():
+    async def steps(answer):
+        answer.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        answer.close()
+
+    transport = _through_one_write(steps)
+    assert transport.calls == [("write", (b"HTTP/1.1 200 OK\r\n\r\n",))] and transport.closed
+
+
+def test_head_requests_and_long_polls_are_answered_whole(server):
+    assert httpx.head(f"{server.url}/__admin/health").status_code == 200
+    with raw(server) as connection:  # one connection, two answers: each complete, in order
+        poll = (
+            b"GET /__admin/outbox?provider=twosms&wait=0.2&to=%2B19995550000 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+        )
+        connection.sendall(poll + b"\r\n" + poll + b"Connection: close\r\n\r\n")
+        answers = read_all(connection)
+    assert answers.count(b"HTTP/1.1 200 OK") == 2 and answers.count(b'{"messages":[]}\n') == 2
