@@ -65,6 +65,8 @@ class MockApp:
         self.log_warnings = log_warnings
         """Log each request's client warnings (with the access log)."""
         self.admin_spec = admin_spec(world.providers.values())
+        self._written_specs: dict[str, dict[str, Any]] = {}
+        """Each provider's spec as loaded, for Swagger UI (Connexion would load each file again)."""
         self.apis = self._build(validate_responses, max_body)
         self.docs = self._docs()
         self.web = WebUI(world, admin_prefix=f"/{ADMIN}")
@@ -179,8 +181,10 @@ class MockApp:
         """One API per spec, keyed by its mount name: the providers, then the control plane."""
         world, apis = self.world, {}
         for provider in self.providers.values():
+            loaded = load_spec(provider.spec)
+            self._written_specs[provider.name] = loaded[0]
             apis[provider.name] = Api(
-                route_table(provider.spec, f"/{provider.name}"),
+                route_table(provider.spec, f"/{provider.name}", loaded),
                 world.handlers[provider.name],
                 _provider_errors(provider, world.backend),
                 max_body=max_body,
@@ -204,7 +208,7 @@ class MockApp:
     def _docs(self) -> ConnexionMiddleware:
         """Swagger UI and the spec of every API at `/<name>/ui/`; any other path is a plain 404."""
         docs = ConnexionMiddleware(_not_found, middlewares=[SwaggerUIMiddleware])
-        specs: dict[str, Any] = {name: p.spec for name, p in self.providers.items()}
+        specs: dict[str, Any] = dict(self._written_specs)
         specs[ADMIN] = copy.deepcopy(self.admin_spec)
         for name, spec in specs.items():
             docs.add_api(
@@ -327,10 +331,19 @@ async def _not_found(scope: Scope, receive: Receive, send: Send) -> None:
     await send_response(send, _plain_error(error))
 
 
-def route_table(spec: str | Path, base_path: str) -> RouteTable:
-    """What a spec says per route, refs resolved. A bare file name is a bundled spec (`openapi/`)."""
+def load_spec(spec: str | Path) -> tuple[dict[str, Any], Path]:
+    """A spec as written (refs not resolved), and its file. A bare file name is a bundled spec
+    (`openapi/`)."""
     path = Path(spec) if Path(spec).is_absolute() else resources.data_path("openapi", str(spec))
-    return RouteTable(resolve_refs(load_yaml(path.read_bytes())), base_path, source=str(path))
+    return load_yaml(path.read_bytes()), path
+
+
+def route_table(
+    spec: str | Path, base_path: str, loaded: tuple[dict[str, Any], Path] | None = None
+) -> RouteTable:
+    """What a spec (or the spec `load_spec` gave) says per route, refs resolved."""
+    written, path = loaded or load_spec(spec)
+    return RouteTable(resolve_refs(written), base_path, source=str(path))
 
 
 def _plain_error(error: ApiError) -> Response:
