@@ -62,5 +62,12 @@ def test_random_bodies_read_as_json_loads_reads_them():
     assert sum(_as_json_reads(t)[0] == "value" for t in texts) > 500
 
 
+def test_a_big_body_reads_as_json_loads_reads_it():
+    from mockserver.core.validation import ORJSON_BELOW
+
+    text = json.dumps({"ids": [1] * ORJSON_BELOW, "big": 10**30, "x": 0.5})  # past orjson's share
+    assert repr(_as_we_read(text)) == repr(_as_json_reads(text))
+
+
 def test_an_integer_past_64_bits_stays_an_integer():
     assert decode_json(b'{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
