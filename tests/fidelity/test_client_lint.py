@@ -22,7 +22,7 @@ from mockserver.core.routes import RouteTable
 from mockserver.providers.twosms.records import Message
 from tests.api.twosms_helpers import DEMO_MESSAGE as MESSAGE
 from tests.api.twosms_helpers import details, stored_message
-from tests.conftest import ADMIN, twosms_client
+from tests.conftest import ADMIN
 
 UPDATE = f"/api/v1/sms/messages/{MESSAGE}"
 DETAILS = details(content=None)
@@ -43,13 +43,6 @@ def xml_details(extra: str) -> bytes:
 def live(request: pytest.FixtureRequest) -> Iterator[MockServer]:
     with MockServer(seed=7, strict=request.param) as server:
         yield server
-
-
-@pytest.fixture
-def twosms(live: MockServer) -> Iterator[httpx.Client]:
-    live.reset()
-    with twosms_client(live) as client:
-        yield client
 
 
 def message(live: MockServer) -> Message:

@@ -23,7 +23,7 @@ from lxml import etree
 
 from mockserver import MockServer
 from tests.api.twosms_helpers import DEMO_MESSAGE as MESSAGE
-from tests.conftest import ADMIN, twosms_client
+from tests.conftest import ADMIN
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TWOSMS_PAGE = (DATA / "twosms-seed.txt").read_text()
@@ -105,13 +105,6 @@ def same_shape(documented: Any, served: Any) -> None:
 def live() -> Iterator[MockServer]:
     with MockServer(seed=7) as server:
         yield server
-
-
-@pytest.fixture
-def twosms(live: MockServer) -> Iterator[httpx.Client]:
-    live.reset()
-    with twosms_client(live) as client:
-        yield client
 
 
 def _without_accept(client: httpx.Client, method: str, url: str, **kwargs: Any) -> httpx.Response:
