@@ -65,10 +65,10 @@ class MockApp:
         self.log_warnings = log_warnings
         """Log each request's client warnings (with the access log)."""
         self.admin_spec = admin_spec(world.providers.values())
-        self._written_specs: dict[str, dict[str, Any]] = {}
-        """Each provider's spec as loaded, for Swagger UI (Connexion would load each file again)."""
-        self.apis = self._build(validate_responses, max_body)
-        self.docs = self._docs()
+        # Each spec is read once: the engine resolves its refs, Swagger UI shows it as written.
+        specs = {name: load_spec(p.spec) for name, p in self.providers.items()}
+        self.apis = self._build(specs, validate_responses, max_body)
+        self.docs = self._docs({name: written for name, (written, _) in specs.items()})
         self.web = WebUI(world, admin_prefix=f"/{ADMIN}")
 
     # The World's parts, for code that holds the app (tests, the server).
@@ -177,14 +177,15 @@ class MockApp:
         return record
 
     # -- assembly -------------------------------------------------------------------------------
-    def _build(self, validate_responses: bool, max_body: int) -> dict[str, Api]:
-        """One API per spec, keyed by its mount name: the providers, then the control plane."""
+    def _build(
+        self, specs: Mapping[str, tuple[dict[str, Any], Path]], validate_responses: bool, max_body: int
+    ) -> dict[str, Api]:
+        """One API per spec (`load_spec`'s, by provider), keyed by its mount name: the providers,
+        then the control plane."""
         world, apis = self.world, {}
         for provider in self.providers.values():
-            loaded = load_spec(provider.spec)
-            self._written_specs[provider.name] = loaded[0]
             apis[provider.name] = Api(
-                route_table(provider.spec, f"/{provider.name}", loaded),
+                route_table(provider.spec, f"/{provider.name}", specs[provider.name]),
                 world.handlers[provider.name],
                 _provider_errors(provider, world.backend),
                 max_body=max_body,
@@ -205,11 +206,11 @@ class MockApp:
         )
         return apis
 
-    def _docs(self) -> ConnexionMiddleware:
-        """Swagger UI and the spec of every API at `/<name>/ui/`; any other path is a plain 404."""
+    def _docs(self, written: Mapping[str, dict[str, Any]]) -> ConnexionMiddleware:
+        """Swagger UI and the spec of every API at `/<name>/ui/` (providers' as `written`); any
+        other path is a plain 404."""
         docs = ConnexionMiddleware(_not_found, middlewares=[SwaggerUIMiddleware])
-        specs: dict[str, Any] = dict(self._written_specs)
-        specs[ADMIN] = copy.deepcopy(self.admin_spec)
+        specs: dict[str, Any] = {**written, ADMIN: copy.deepcopy(self.admin_spec)}
         for name, spec in specs.items():
             docs.add_api(
                 spec,

@@ -170,7 +170,7 @@ class _Node:
     """What coding one schema takes, worked out once: its kind, names, enum names and, for objects,
     where each property goes. Children are compiled on first use (schemas may be large)."""
 
-    __slots__ = ("_in", "_out", "enum_names", "kind", "name", "namespace", "prefix", "schema")
+    __slots__ = ("_in", "_out", "enum_names", "kind", "name", "namespace", "prefix", "schema", "writers")
 
     def __init__(self, schema: dict) -> None:
         self.schema = merged_all_of(schema)
@@ -182,6 +182,8 @@ class _Node:
         self.enum_names: list[str] | None = self.schema.get("x-enum-names")
         self._in: tuple[list, dict] | None = None
         self._out: list | None = None
+        self.writers: dict[str, Any] = {}
+        """Its text writers by element tag (see `_writer`)."""
 
     def qualified(self, name: str) -> str:
         return f"{{{self.namespace}}}{name}" if self.namespace else name
@@ -368,18 +370,16 @@ def _dumps_text(value: Any, node: _Node, declare_xsd_xsi: bool) -> bytes:
 
 
 Writer = Any  # (parts, value, attributes) -> None: appends the element holding value
-_WRITERS: dict[tuple[int, str], tuple[_Node, Writer]] = {}
 
 
 def _writer(node: _Node, tag: str) -> Writer:
     """The text writer of element `tag` for `node`, compiled once: the layout, tags and text
     encoder are worked out here, not per element written."""
-    key = (id(node), tag)
-    hit = _WRITERS.get(key)
-    if hit is None or hit[0] is not node:
-        _WRITERS[key] = (node, _LazyWriter(node, tag))  # what a recursive schema's inner use gets
-        hit = _WRITERS[key] = (node, _compile_writer(node, tag))
-    return hit[1]
+    writer = node.writers.get(tag)
+    if writer is None:
+        node.writers[tag] = _LazyWriter(node, tag)  # what a recursive schema's inner use gets
+        writer = node.writers[tag] = _compile_writer(node, tag)
+    return writer
 
 
 def _compile_writer(node: _Node, tag: str) -> Writer:
