@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from mockserver.app import MockApp, create_app
-from mockserver.core.fixtures import FixtureDocument, read_document
+from mockserver.fixtures import FixtureDocument, read_document
 
 BENCH_ACCOUNT = "b0000000-0000-4000-8000-000000000000"
 BENCH_CLIENT = {

@@ -10,16 +10,17 @@ from __future__ import annotations
 import warnings
 from typing import TYPE_CHECKING, Any
 
+from mockserver.version import __version__
+
 # Connexion imports starlette.testclient, which warns about httpx on every start-up; not ours to fix.
 warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient`")
 
-__version__ = "0.1.0"
 
 __all__ = ["FixtureError", "MockApp", "MockServer", "__version__", "create_app"]
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp, create_app
-    from mockserver.core.fixtures import FixtureError
+    from mockserver.errors import FixtureError
     from mockserver.server import MockServer
 
 
@@ -34,7 +35,7 @@ def __getattr__(name: str) -> Any:
 
         return MockServer
     if name == "FixtureError":
-        from mockserver.core.fixtures import FixtureError
+        from mockserver.errors import FixtureError
 
         return FixtureError
     raise AttributeError(name)

@@ -24,15 +24,22 @@ from starlette.types import Receive, Scope, Send
 
 from mockserver import registry, resources
 from mockserver.admin.handlers import AdminHandlers
-from mockserver.core.backend import Backend
-from mockserver.core.dispatch import DEFAULT_MAX_BODY, Api, Exchange, Observer, request_headers, send_response
-from mockserver.core.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
-from mockserver.core.fixtures import load_yaml
-from mockserver.core.journal import DEFAULT_MAX_BYTES, MAX_BODY_BYTES, JournalEntry, bounded_headers
-from mockserver.core.render import Response, json_response
-from mockserver.core.routes import RouteTable
+from mockserver.engine.dispatch import (
+    DEFAULT_MAX_BODY,
+    Api,
+    Exchange,
+    Observer,
+    request_headers,
+    send_response,
+)
+from mockserver.engine.render import Response, json_response
+from mockserver.engine.routes import RouteTable
+from mockserver.errors import ApiError, DomainError, HttpProblem, Problem, to_api_error
+from mockserver.fixtures import load_yaml
 from mockserver.guard import COOKIE, Guard
 from mockserver.providers.base import Provider
+from mockserver.state.backend import Backend
+from mockserver.state.journal import DEFAULT_MAX_BYTES, MAX_BODY_BYTES, JournalEntry, bounded_headers
 from mockserver.web.ui import WebUI
 from mockserver.world import World
 
@@ -61,7 +68,7 @@ class MockApp:
         self.world = world
         self.guard = guard or Guard()
         self.strict = strict
-        """Forgive nothing a provider's real stack would forgive (see core/binding.py)."""
+        """Forgive nothing a provider's real stack would forgive (see engine/binding.py)."""
         self.log_warnings = log_warnings
         """Log each request's client warnings (with the access log)."""
         self.admin_spec = admin_spec(world.providers.values())

@@ -12,11 +12,11 @@ import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from mockserver import __version__, registry
-from mockserver.core.errors import SpecError
-from mockserver.core.fixtures import FixtureError
-from mockserver.core.statefile import StateFileError
+from mockserver import registry
+from mockserver.errors import FixtureError, SpecError
 from mockserver.providers.base import Provider
+from mockserver.state.statefile import StateFileError
+from mockserver.version import __version__
 
 if TYPE_CHECKING:
     from mockserver.app import MockApp

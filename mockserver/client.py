@@ -13,7 +13,7 @@ from typing import Any
 
 import httpx
 
-from mockserver.core.outbox import LINK, OTP
+from mockserver.state.outbox import LINK, OTP
 
 
 @dataclass(frozen=True)

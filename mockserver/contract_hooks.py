@@ -9,9 +9,9 @@ import schemathesis
 
 from mockserver import registry
 from mockserver.app import route_table
-from mockserver.core import xmlcodec
-from mockserver.core.dispatch import WARNINGS_HEADER
-from mockserver.core.routes import Operation
+from mockserver.engine import xmlcodec
+from mockserver.engine.dispatch import WARNINGS_HEADER
+from mockserver.engine.routes import Operation
 
 
 @cache

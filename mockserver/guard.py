@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
 from urllib.parse import urlsplit
 
-from mockserver.core.errors import HttpProblem
+from mockserver.errors import HttpProblem
 
 COOKIE = "mockserver_admin"
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})

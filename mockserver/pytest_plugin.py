@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from mockserver.client import Tenant
-from mockserver.core.fixtures import read_document
+from mockserver.fixtures import read_document
 from mockserver.server import MockServer
 
 MARKER = "mockserver_fixtures"

@@ -12,18 +12,19 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from mockserver import __version__, resources
-from mockserver.core.backend import Backend
-from mockserver.core.errors import DomainError
-from mockserver.core.faults import Faults
-from mockserver.core.fixtures import FixtureDocument, FixtureError, FixtureSchema, read_document
-from mockserver.core.journal import DEFAULT_MAX_BYTES, Journal
-from mockserver.core.outbox import Outbox
-from mockserver.core.snapshots import FileSnapshots, MemorySnapshots, Snapshots
-from mockserver.core.statefile import StateFile
-from mockserver.core.store import bulk
+from mockserver import resources
+from mockserver.engine.faults import Faults
+from mockserver.errors import DomainError, FixtureError
+from mockserver.fixtures import FixtureDocument, FixtureSchema, read_document
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
+from mockserver.state.backend import Backend
+from mockserver.state.journal import DEFAULT_MAX_BYTES, Journal
+from mockserver.state.outbox import Outbox
+from mockserver.state.snapshots import FileSnapshots, MemorySnapshots, Snapshots
+from mockserver.state.statefile import StateFile
+from mockserver.state.store import bulk
+from mockserver.version import __version__
 
 MAX_SNAPSHOTS = 50
 BASELINE = "baseline"
@@ -62,7 +63,7 @@ class World:
         state: str | Path | None = None,
         reset_state: bool = False,
     ) -> None:
-        """`state` keeps everything in that SQLite file (see `mockserver.core.statefile`): a file
+        """`state` keeps everything in that SQLite file (see `mockserver.state.statefile`): a file
         holding a world is opened as it is, fixtures are applied only to a new file, or with
         `reset_state`. Raises FixtureError, or StateFileError when the file cannot be used."""
         self.backend = Backend(

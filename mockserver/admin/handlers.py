@@ -10,13 +10,13 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from mockserver import __version__
-from mockserver.core.clock import isoformat, parse_instant
-from mockserver.core.errors import HttpProblem
-from mockserver.core.faults import FaultRule
-from mockserver.core.fixtures import FixtureDocument, FixtureError, parse_document
-from mockserver.core.journal import MASK, SECRET_FIELDS, JournalEntry
-from mockserver.core.outbox import OutboxMessage
+from mockserver.engine.faults import FaultRule
+from mockserver.errors import FixtureError, HttpProblem
+from mockserver.fixtures import FixtureDocument, parse_document
+from mockserver.state.clock import isoformat, parse_instant
+from mockserver.state.journal import MASK, SECRET_FIELDS, JournalEntry
+from mockserver.state.outbox import OutboxMessage
+from mockserver.version import __version__
 from mockserver.world import SnapshotLimit
 
 if TYPE_CHECKING:

@@ -11,13 +11,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from mockserver.core.backend import Backend
-from mockserver.core.errors import ApiError, DomainError
-from mockserver.core.render import Response
-from mockserver.core.routes import Operation
-from mockserver.core.store import Transaction
+from mockserver.engine.render import Response
+from mockserver.engine.routes import Operation
+from mockserver.errors import ApiError, DomainError
+from mockserver.state.backend import Backend
+from mockserver.state.store import Transaction
 
 
 @dataclass(frozen=True)
@@ -43,6 +43,15 @@ class StateTable:
     title: str
     columns: tuple[str, ...]
     rows: list[tuple[str, ...]]
+
+
+class PageRenderer(Protocol):
+    """Renders one of a provider's page templates in the house style (given by the web pages)."""
+
+    def __call__(self, request: Any, template: str, status: int = 200, **context: Any) -> Any:
+        """An HTML response: `template` from the provider's `templates` folder (or the house's own
+        layouts it extends), rendered with `request` and `context`."""
+        ...
 
 
 def _no_tick(handlers: Any) -> None:
@@ -82,6 +91,8 @@ class Provider:
     """Called with the handlers when the fake clock moved (deliver what is due)."""
     state_view: Callable[[Transaction, datetime], list[StateTable]] | None = None
     """(transaction, now on the fake clock) -> tables for the web state view (`/_/state`)."""
-    pages: Callable[[Any], list[Any]] | None = None
-    """handlers -> Starlette routes mounted at `/_/<name>/`: web pages of the provider's own, such
-    as the page an SMS link opens (`mockserver.web.templating.Pages` renders them in the house style)."""
+    pages: Callable[[Any, PageRenderer], list[Any]] | None = None
+    """(handlers, render) -> Starlette routes mounted at `/_/<name>/`: web pages of the provider's
+    own, such as the page an SMS link opens; `render` draws a template from `templates`."""
+    templates: Path | None = None
+    """The folder of the templates the provider's pages render."""

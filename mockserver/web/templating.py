@@ -11,8 +11,8 @@ from markupsafe import Markup, escape
 from starlette.requests import Request
 from starlette.responses import HTMLResponse
 
-from mockserver.core.clock import isoformat
-from mockserver.core.outbox import LINK, OTP
+from mockserver.state.clock import isoformat
+from mockserver.state.outbox import LINK, OTP
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 

@@ -20,9 +20,9 @@ from starlette.responses import Response, StreamingResponse
 from starlette.routing import BaseRoute, Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from mockserver.core.clock import isoformat
-from mockserver.core.journal import JournalEntry
-from mockserver.core.outbox import OutboxMessage
+from mockserver.state.clock import isoformat
+from mockserver.state.journal import JournalEntry
+from mockserver.state.outbox import OutboxMessage
 from mockserver.web.templating import Pages
 from mockserver.world import World
 
@@ -49,7 +49,8 @@ class WebUI:
         ]
         for name, provider in world.providers.items():
             if provider.pages is not None:
-                routes.append(Mount(f"/_/{name}", routes=provider.pages(world.handlers[name])))
+                render = Pages(*filter(None, [provider.templates])).render
+                routes.append(Mount(f"/_/{name}", routes=provider.pages(world.handlers[name], render)))
         self.app = Starlette(routes=routes)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:

@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from mockserver.core.fixtures import load_yaml
+from mockserver.fixtures import load_yaml
 
 from .harness import Request
 

@@ -25,10 +25,10 @@ from connexion.security import (
     OAuthSecurityHandler,
 )
 
-from mockserver.core.dispatch import Api
-from mockserver.core.errors import HttpProblem, to_api_error
-from mockserver.core.render import json_response
-from mockserver.core.routes import RouteTable
+from mockserver.engine.dispatch import Api
+from mockserver.engine.render import json_response
+from mockserver.engine.routes import RouteTable
+from mockserver.errors import HttpProblem, to_api_error
 
 logging.getLogger("connexion").setLevel(logging.CRITICAL)
 

@@ -31,10 +31,10 @@ from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
 from mockserver.app import MockApp, route_table
-from mockserver.core import xmlcodec
-from mockserver.core.dispatch import as_response
-from mockserver.core.errors import DomainError, HttpProblem, to_api_error
-from mockserver.core.routes import RouteTable
+from mockserver.engine import xmlcodec
+from mockserver.engine.dispatch import as_response
+from mockserver.engine.routes import RouteTable
+from mockserver.errors import DomainError, HttpProblem, to_api_error
 from mockserver.providers.base import Provider
 
 from .harness import _bound

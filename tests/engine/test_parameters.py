@@ -1,4 +1,4 @@
-"""core/parameters.py: path, query, header and cookie parameters, as Connexion reads them."""
+"""engine/parameters.py: path, query, header and cookie parameters, as Connexion reads them."""
 
 import pytest
 

@@ -22,11 +22,11 @@ import httpx
 import pytest
 
 from mockserver.app import MockApp, create_app, route_table
-from mockserver.core import xmlcodec
-from mockserver.core.binding import bind, compile_binder
-from mockserver.core.negotiation import choose_like_web_api, choose_media_type
-from mockserver.core.plan import FORM, Body
-from mockserver.core.validation import InvalidInput, SchemaCheck
+from mockserver.engine import xmlcodec
+from mockserver.engine.binding import bind, compile_binder
+from mockserver.engine.negotiation import choose_like_web_api, choose_media_type
+from mockserver.engine.plan import FORM, Body
+from mockserver.engine.validation import InvalidInput, SchemaCheck
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.providers.twosms import PROVIDER as TWOSMS

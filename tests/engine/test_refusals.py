@@ -5,7 +5,7 @@ import sys
 
 import pytest
 
-from mockserver.core.errors import SpecError
+from mockserver.errors import SpecError
 from tests.engine.harness import engine, spec_of
 
 
@@ -162,7 +162,7 @@ def test_serve_exits_2_naming_the_spec(monkeypatch, tmp_path):
     script = (
         "import sys\n"
         "import mockserver.app as app\n"
-        "from mockserver.core.errors import SpecError\n"
+        "from mockserver.errors import SpecError\n"
         "def broken(*a, **k):\n"
         "    raise SpecError('/paths/~1x/get/parameters/0/style', \"style 'matrix' is not supported\", 'openapi/x.yaml')\n"
         "app.create_app = broken\n"

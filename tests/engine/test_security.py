@@ -1,11 +1,11 @@
-"""core/security.py: alternatives (OR), combinations (AND), apiKey in header/query/cookie, basic,
+"""engine/security.py: alternatives (OR), combinations (AND), apiKey in header/query/cookie, basic,
 bearer, OAuth2 scopes; the most specific error when every alternative fails."""
 
 import base64
 
 import pytest
 
-from mockserver.core.errors import HttpProblem
+from mockserver.errors import HttpProblem
 from tests.engine.harness import Request, check, spec_of
 
 SCHEMES = {

@@ -17,8 +17,8 @@ import httpx
 import pytest
 
 from mockserver import MockServer
-from mockserver.core.errors import SpecError
-from mockserver.core.routes import RouteTable
+from mockserver.engine.routes import RouteTable
+from mockserver.errors import SpecError
 from mockserver.providers.twosms.records import Message
 from tests.api.twosms_helpers import DEMO_MESSAGE as MESSAGE
 from tests.api.twosms_helpers import details, stored_message

@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from mockserver import MockServer
-from mockserver.core.journal import MAX_HEADER_BYTES, Journal, JournalEntry, bounded_headers
+from mockserver.state.journal import MAX_HEADER_BYTES, Journal, JournalEntry, bounded_headers
 
 
 def entry(body: bytes) -> JournalEntry:

@@ -16,10 +16,11 @@ from typing import Any
 import pytest
 
 from mockserver import registry
-from mockserver.core.fixtures import FixtureDocument, FixtureError
-from mockserver.core.statefile import StateFileError
+from mockserver.errors import FixtureError
+from mockserver.fixtures import FixtureDocument
 from mockserver.providers.jframework.model import SETTINGS as SMS
 from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES
+from mockserver.state.statefile import StateFileError
 from mockserver.world import World
 
 FROZEN = datetime(2026, 5, 1, 12, 0, tzinfo=UTC)
@@ -114,7 +115,7 @@ class _StillTime:
 
 @pytest.fixture
 def still_time(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("mockserver.core.clock.datetime", _StillTime)
+    monkeypatch.setattr("mockserver.state.clock.datetime", _StillTime)
 
 
 @pytest.mark.usefixtures("still_time")

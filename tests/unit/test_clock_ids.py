@@ -4,8 +4,8 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.core.clock import Clock, isoformat, parse_instant
-from mockserver.core.ids import IdGenerator
+from mockserver.state.clock import Clock, isoformat, parse_instant
+from mockserver.state.ids import IdGenerator
 
 
 def test_frozen_clock_stands_still_and_advances_on_demand():
@@ -50,7 +50,7 @@ def test_ids_state_round_trips():
 
 
 def test_a_rolled_back_transaction_gives_its_ids_back():
-    from mockserver.core.store import Store
+    from mockserver.state.store import Store
 
     store, ids = Store(), IdGenerator(seed=2)
     store.attach(ids)
@@ -66,7 +66,7 @@ def test_a_rolled_back_transaction_gives_its_ids_back():
 def test_secrets_are_the_length_asked_drawn_evenly_from_the_whole_alphabet():
     from collections import Counter
 
-    from mockserver.core.ids import ALPHANUMERIC
+    from mockserver.state.ids import ALPHANUMERIC
 
     ids = IdGenerator(seed=1)
     tokens = [ids.secret("token", 24) for _ in range(2_000)]
@@ -81,7 +81,7 @@ def test_secrets_in_bulk_are_drawn_as_one_at_a_time_is():
     from collections import Counter
     from itertools import islice
 
-    from mockserver.core.ids import ALPHANUMERIC
+    from mockserver.state.ids import ALPHANUMERIC
 
     tokens = list(islice(IdGenerator(seed=1).secrets("token", 24), 2_000))  # several OS draws
     assert all(len(t) == 24 for t in tokens) and len(set(tokens)) == len(tokens)
@@ -112,7 +112,7 @@ def test_uuid_text_is_what_the_uuid_module_writes():
     import random
     import uuid
 
-    from mockserver.core.ids import uuid4_text
+    from mockserver.state.ids import uuid4_text
 
     draws = random.Random(7)
     for bits in [0, 2**128 - 1, *(draws.getrandbits(128) for _ in range(5_000))]:

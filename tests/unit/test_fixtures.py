@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from mockserver import FixtureError, create_app
-from mockserver.core.fixtures import read_document
+from mockserver.fixtures import read_document
 from mockserver.providers.jframework.model import SETTINGS
 
 

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.core.backend import Backend
 from mockserver.providers.jframework import fixtures
 from mockserver.providers.jframework.model import (
     AccessDenied,
@@ -19,6 +18,7 @@ from mockserver.providers.jframework.model import (
     brand_host,
     parse_status,
 )
+from mockserver.state.backend import Backend
 
 WORLD = {
     "appIntegrations": [

@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from mockserver.core.validation import InvalidInput, decode_json
+from mockserver.engine.validation import InvalidInput, decode_json
 
 EDGES = [
     '{"a": 1, "b": [true, false, null], "c": "\\u00e9"}',
@@ -63,7 +63,7 @@ def test_random_bodies_read_as_json_loads_reads_them():
 
 
 def test_a_big_body_reads_as_json_loads_reads_it():
-    from mockserver.core.validation import ORJSON_BELOW
+    from mockserver.engine.validation import ORJSON_BELOW
 
     text = json.dumps({"ids": [1] * ORJSON_BELOW, "big": 10**30, "x": 0.5})  # past orjson's share
     assert repr(_as_we_read(text)) == repr(_as_json_reads(text))

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mockserver.core.outbox import Outbox, OutboxMessage
+from mockserver.state.outbox import Outbox, OutboxMessage
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -42,7 +42,7 @@ def test_snapshot_restore_and_clear():
 
 
 def test_an_sms_recorded_in_a_transaction_is_delivered_when_it_commits_and_never_if_it_fails():
-    from mockserver.core.store import Store
+    from mockserver.state.store import Store
 
     store, outbox, heard = Store(), Outbox(), []
     store.attach(outbox)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import dataclasses
 import json
@@ -13,7 +12,7 @@ import pytest
 
 from mockserver import registry
 from mockserver.app import create_app
-from mockserver.core.fixtures import load_yaml
+from mockserver.fixtures import load_yaml
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.registry import ProviderError
 
@@ -78,47 +77,3 @@ def test_the_admin_spec_names_exactly_the_providers_served(tmp_path):
     assert asyncio.run(ask("/__admin/outbox?provider=jframework")).status_code == 200
     assert asyncio.run(ask("/__admin/outbox?provider=twosms")).status_code == 400
     assert asyncio.run(ask("/twosms/api/v1/admin/accounts")).status_code == 404
-
-
-def _module_imports(path: Path, package_root: Path) -> set[str]:
-    """Modules of `mockserver` imported when `path` is imported (not under TYPE_CHECKING, not in
-    functions): the edges of the import graph."""
-    tree = ast.parse(path.read_text())
-    found = set()
-    for node in tree.body:
-        if isinstance(node, ast.ImportFrom) and node.module and node.module.startswith("mockserver"):
-            for alias in node.names:
-                candidate = f"{node.module}.{alias.name}"
-                is_module = (package_root.parent / (candidate.replace(".", "/") + ".py")).exists() or (
-                    package_root.parent / candidate.replace(".", "/")
-                ).is_dir()
-                found.add(candidate if is_module else node.module)
-        elif isinstance(node, ast.Import):
-            found |= {a.name for a in node.names if a.name.startswith("mockserver")}
-    return found
-
-
-def test_there_is_no_import_cycle_in_mockserver():
-    package = ROOT / "mockserver"
-    modules = {}
-    for path in package.rglob("*.py"):
-        parts = path.relative_to(ROOT).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        modules[name] = _module_imports(path, package)
-    state: dict[str, str] = {}
-
-    def visit(module: str, trail: list[str]) -> None:
-        state[module] = "open"
-        for target in sorted(modules.get(module, ())):
-            if state.get(target) == "open":
-                raise AssertionError(" -> ".join([*trail[trail.index(target) :], target]))
-            if target not in state:
-                visit(target, [*trail, target])
-        state[module] = "done"
-
-    for module in sorted(modules):
-        if module not in state:
-            visit(module, [module])
-    assert "mockserver.world" in modules and "mockserver.app" in modules["mockserver.cli"] | {
-        "mockserver.app"
-    }

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from mockserver.core.store import Store
+from mockserver.state.store import Store
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,6 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from mockserver.core.backend import Backend
 from mockserver.providers.twosms import fixtures
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
@@ -19,6 +18,7 @@ from mockserver.providers.twosms.errors import (
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES, Caller
 from mockserver.providers.twosms.segments import is_gsm7, segments
+from mockserver.state.backend import Backend
 
 ACCOUNT = "71a9437e-9ae2-410d-b3d1-983c44a55dcd"
 MESSAGE = "dbcc0ec5-7543-4a9d-932c-ab0623551910"

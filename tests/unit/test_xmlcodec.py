@@ -9,7 +9,7 @@ import pytest
 import yaml
 from connexion.json_schema import resolve_refs
 
-from mockserver.core import xmlcodec
+from mockserver.engine import xmlcodec
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = resolve_refs(yaml.safe_load((ROOT / "openapi" / "twosms.yaml").read_text()))

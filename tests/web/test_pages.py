@@ -8,7 +8,7 @@ import httpx
 import pytest
 
 from mockserver import create_app
-from mockserver.core.outbox import Outbox, OutboxMessage
+from mockserver.state.outbox import Outbox, OutboxMessage
 from mockserver.web.templating import pretty, sms_html
 
 

@@ -10,9 +10,9 @@ from pathlib import Path
 
 from acme_sms import envelope, fixtures, model
 from acme_sms.handlers import AcmeHandlers
-from mockserver.core.backend import Backend
-from mockserver.core.store import Transaction
 from mockserver.providers.base import ContractOption, Provider
+from mockserver.state.backend import Backend
+from mockserver.state.store import Transaction
 
 HERE = Path(__file__).resolve().parent
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from acme_sms import model
-from mockserver.core.errors import ApiError, DomainError, Problem
-from mockserver.core.render import Response, json_response
-from mockserver.core.routes import Operation
+from mockserver.engine.render import Response, json_response
+from mockserver.engine.routes import Operation
+from mockserver.errors import ApiError, DomainError, Problem
 
 CODES = {
     400: "invalid_request",

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from acme_sms.model import PROJECTS, Account, add_account
-from mockserver.core.backend import Backend
-from mockserver.core.errors import DomainError
-from mockserver.core.store import Transaction
+from mockserver.errors import DomainError
+from mockserver.state.backend import Backend
+from mockserver.state.store import Transaction
 
 
 def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:

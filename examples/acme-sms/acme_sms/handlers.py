@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from acme_sms.model import Acme, Message
-from mockserver.core.clock import isoformat
+from mockserver.state.clock import isoformat
 
 
 class AcmeHandlers:

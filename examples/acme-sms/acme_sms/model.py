@@ -9,11 +9,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from mockserver.core.clock import Clock
-from mockserver.core.errors import DomainError
-from mockserver.core.ids import IdGenerator
-from mockserver.core.outbox import Outbox, OutboxMessage
-from mockserver.core.store import Store, Transaction
+from mockserver.errors import DomainError
+from mockserver.state.clock import Clock
+from mockserver.state.ids import IdGenerator
+from mockserver.state.outbox import Outbox, OutboxMessage
+from mockserver.state.store import Store, Transaction
 
 PROVIDER = "acme"
 ACCOUNTS = "acme.accounts"

@@ -6,12 +6,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver import resources
-from mockserver.core.backend import Backend
-from mockserver.core.store import Transaction
 from mockserver.providers.base import ContractOption, Provider
 from mockserver.providers.jframework import envelope, fixtures, model, state_view
 from mockserver.providers.jframework.handlers import JFrameworkHandlers
 from mockserver.providers.jframework.model import BRANDS, KEYS, JFramework
+from mockserver.state.backend import Backend
+from mockserver.state.store import Transaction
 
 
 def _handlers(backend: Backend) -> JFrameworkHandlers:

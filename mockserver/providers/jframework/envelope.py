@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.clock import dotnet_isoformat
-from mockserver.core.errors import ApiError, DomainError, Problem
-from mockserver.core.render import Response, json_response
-from mockserver.core.routes import Operation
+from mockserver.engine.render import Response, json_response
+from mockserver.engine.routes import Operation
+from mockserver.errors import ApiError, DomainError, Problem
 from mockserver.providers.jframework import model
+from mockserver.state.clock import dotnet_isoformat
 
 SUCCESS_MESSAGE = "The request was successful."
 

@@ -5,9 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mockserver.core.clock import Clock, parse_instant
-from mockserver.core.errors import DomainError
-from mockserver.core.store import Transaction
+from mockserver.errors import DomainError
 from mockserver.providers.jframework.model import (
     BRANDS,
     CATALOGUE,
@@ -22,6 +20,8 @@ from mockserver.providers.jframework.model import (
     parse_status,
     save_setting,
 )
+from mockserver.state.clock import Clock, parse_instant
+from mockserver.state.store import Transaction
 
 
 def load(tx: Transaction, section: dict[str, Any], clock: Clock) -> None:

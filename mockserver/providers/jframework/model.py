@@ -14,11 +14,11 @@ from functools import lru_cache
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from mockserver.core.clock import Clock
-from mockserver.core.errors import DomainError
-from mockserver.core.ids import IdGenerator
-from mockserver.core.outbox import Outbox, OutboxMessage
-from mockserver.core.store import Store, Transaction, evolve
+from mockserver.errors import DomainError
+from mockserver.state.clock import Clock
+from mockserver.state.ids import IdGenerator
+from mockserver.state.outbox import Outbox, OutboxMessage
+from mockserver.state.store import Store, Transaction, evolve
 
 PROVIDER = "jframework"
 BRANDS, KEYS, CATALOGUE, SETTINGS, RATE = (

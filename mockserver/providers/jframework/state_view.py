@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mockserver.core.store import Transaction
 from mockserver.providers.base import StateTable
 from mockserver.providers.jframework.model import BRANDS, brand_settings
+from mockserver.state.store import Transaction
 
 
 def tables(tx: Transaction, now: datetime) -> list[StateTable]:

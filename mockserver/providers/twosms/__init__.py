@@ -8,13 +8,13 @@ from typing import Any
 import httpx
 
 from mockserver import resources
-from mockserver.core.backend import Backend
-from mockserver.core.store import Transaction
 from mockserver.providers.base import ContractOption, Provider
 from mockserver.providers.twosms import envelope, fixtures, model, pages, state_view
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
+from mockserver.state.backend import Backend
+from mockserver.state.store import Transaction
 
 
 def _handlers(backend: Backend) -> TwoSmsHandlers:
@@ -90,4 +90,5 @@ PROVIDER = Provider(
     tick=TwoSmsHandlers.tick,
     state_view=state_view.tables,
     pages=pages.routes,
+    templates=pages.TEMPLATES,
 )

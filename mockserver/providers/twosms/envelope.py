@@ -5,9 +5,9 @@ from __future__ import annotations
 from types import MappingProxyType
 from typing import Any
 
-from mockserver.core.errors import ApiError, DomainError, Problem
-from mockserver.core.render import Response, json_response, render
-from mockserver.core.routes import Operation
+from mockserver.engine.render import Response, json_response, render
+from mockserver.engine.routes import Operation
+from mockserver.errors import ApiError, DomainError, Problem
 from mockserver.providers.twosms import errors
 
 SUCCESS = "Success"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from mockserver.core.errors import DomainError
+from mockserver.errors import DomainError
 
 
 class InvalidClient(DomainError):

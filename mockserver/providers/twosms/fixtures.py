@@ -5,10 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mockserver.core.backend import Backend
-from mockserver.core.clock import parse_instant
-from mockserver.core.errors import DomainError
-from mockserver.core.store import Transaction
+from mockserver.errors import DomainError
 from mockserver.providers.twosms.model import store_new_message
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
@@ -25,6 +22,9 @@ from mockserver.providers.twosms.records import (
     Recipient,
     contact_key,
 )
+from mockserver.state.backend import Backend
+from mockserver.state.clock import parse_instant
+from mockserver.state.store import Transaction
 
 
 def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:

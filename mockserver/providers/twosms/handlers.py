@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.core.clock import dotnet_isoformat
-from mockserver.core.render import json_response
+from mockserver.engine.render import json_response
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import Caller, MessageView, Reply, SmsTransaction
+from mockserver.state.clock import dotnet_isoformat
 
 
 class TwoSmsHandlers:

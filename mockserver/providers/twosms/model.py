@@ -13,10 +13,6 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from mockserver.core.clock import Clock
-from mockserver.core.ids import IdGenerator
-from mockserver.core.outbox import Outbox, OutboxMessage
-from mockserver.core.store import Store, Transaction, evolve
 from mockserver.providers.twosms.criteria import select
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
@@ -58,6 +54,10 @@ from mockserver.providers.twosms.records import (
 from mockserver.providers.twosms.replies import RecipientSide
 from mockserver.providers.twosms.segments import segments
 from mockserver.providers.twosms.values import enum_value, parse_instant
+from mockserver.state.clock import Clock
+from mockserver.state.ids import IdGenerator
+from mockserver.state.outbox import Outbox, OutboxMessage
+from mockserver.state.store import Store, Transaction, evolve
 
 PURGE_TOKENS_ABOVE = 1_000
 """Expired tokens are dropped when a new one is issued past this many."""

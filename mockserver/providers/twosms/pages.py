@@ -16,23 +16,23 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from mockserver.core.errors import DomainError
+from mockserver.errors import DomainError
+from mockserver.providers.base import PageRenderer
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.records import MessageView
-from mockserver.web.templating import Pages
 
-PAGES = Pages(Path(__file__).resolve().parent / "templates")
+TEMPLATES = Path(__file__).resolve().parent / "templates"
 MAX_REPLY = 1000
 
 
-def routes(handlers: TwoSmsHandlers) -> list[BaseRoute]:
+def routes(handlers: TwoSmsHandlers, render: PageRenderer) -> list[BaseRoute]:
     model = handlers.model
 
     def show_page(request: Request, view: MessageView | None, **context: Any) -> Response:
         status = 200 if view is not None else context.pop("status", 404)
         context.setdefault("contact_id", request.query_params.get("contactId", ""))
-        return PAGES.render(request, "read.html", status, view=view, **context)
+        return render(request, "read.html", status, view=view, **context)
 
     async def read(request: Request) -> Response:
         message_id, token = request.path_params["message_id"], request.query_params.get("contactId", "")

@@ -9,8 +9,6 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from mockserver.core.clock import Clock
-from mockserver.core.store import Store, Transaction, evolve
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
     MessageDissolved,
@@ -20,6 +18,8 @@ from mockserver.providers.twosms.errors import (
 )
 from mockserver.providers.twosms.records import MESSAGES, Caller, Message, MessageView, Recipient, Reply
 from mockserver.providers.twosms.values import parse_instant
+from mockserver.state.clock import Clock
+from mockserver.state.store import Store, Transaction, evolve
 
 
 class RecipientSide:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mockserver.core.clock import isoformat
-from mockserver.core.store import Transaction
 from mockserver.providers.base import StateTable
 from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES, Message
+from mockserver.state.clock import isoformat
+from mockserver.state.store import Transaction
 
 SHOWN_MESSAGES = 200
 

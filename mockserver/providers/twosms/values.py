@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mockserver.core import clock
 from mockserver.providers.twosms.errors import InvalidRequest
 from mockserver.providers.twosms.records import MessageType
+from mockserver.state import clock
 
 
 def parse_instant(value: str, field: str) -> datetime:

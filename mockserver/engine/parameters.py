@@ -18,8 +18,8 @@ from typing import Any
 
 from starlette.requests import cookie_parser
 
-from mockserver.core.errors import Problem, SpecError
-from mockserver.core.validation import InvalidInput, SchemaCheck
+from mockserver.engine.validation import InvalidInput, SchemaCheck
+from mockserver.errors import Problem, SpecError
 
 STYLES = {
     "path": ("simple",),

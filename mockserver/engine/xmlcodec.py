@@ -20,7 +20,7 @@ from typing import Any
 
 from lxml import etree
 
-from mockserver.core.errors import SpecError
+from mockserver.errors import SpecError
 
 MAX_BYTES = 1024 * 1024
 MAX_DEPTH = 64

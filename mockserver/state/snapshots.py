@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
 from typing import Any, Protocol
 
-from mockserver.core.backend import Backend, BackendSnapshot
-from mockserver.core.fixtures import FixtureError
-from mockserver.core.statefile import StateFile
-from mockserver.core.store import bulk
+from mockserver.errors import FixtureError
+from mockserver.state.backend import Backend, BackendSnapshot
+from mockserver.state.statefile import StateFile
+from mockserver.state.store import bulk
 
 
 @contextmanager

@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core.clock import Clock
-from mockserver.core.ids import IdGenerator
-from mockserver.core.outbox import Outbox
-from mockserver.core.store import Store
+from mockserver.state.clock import Clock
+from mockserver.state.ids import IdGenerator
+from mockserver.state.outbox import Outbox
+from mockserver.state.store import Store
 
 
 @dataclass(frozen=True, slots=True)

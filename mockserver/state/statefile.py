@@ -23,8 +23,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from mockserver.core.recordcodec import RecordCodec, StateFileError, decode_key, encode_key
-from mockserver.core.store import MISSING, Changes, Transaction
+from mockserver.state.recordcodec import RecordCodec, StateFileError, decode_key, encode_key
+from mockserver.state.store import MISSING, Changes, Transaction
 
 __all__ = ["StateFile", "StateFileError"]
 

@@ -17,9 +17,9 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.core.binding import declared_properties
-from mockserver.core.errors import Problem
-from mockserver.core.xmlcodec import merged_all_of
+from mockserver.engine.binding import declared_properties
+from mockserver.engine.xmlcodec import merged_all_of
+from mockserver.errors import Problem
 
 MAX_DEPTH = 16
 _INTEGER = re.compile(r"\s*[+-]?[0-9]{1,100}\s*")

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
-from mockserver.core.binding import ClientWarning
+from mockserver.errors import ClientWarning
 
 MASK = "****"
 SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
@@ -49,7 +49,7 @@ class JournalEntry:
     seq: int = 0
     """Numbers the entries of one journal, from 1; set when recorded."""
     warnings: tuple[ClientWarning, ...] = ()
-    """What the provider's real stack would have forgiven (see core/binding.py)."""
+    """What the provider's real stack would have forgiven (see engine/binding.py)."""
 
     @property
     def request_headers(self) -> dict[str, str]:

@@ -11,15 +11,8 @@ from typing import Any
 
 import yaml
 
-from mockserver.core.validation import compile_validator, explain
-
-
-class FixtureError(Exception):
-    """One or more fixture documents are invalid; each line names file, path and problem."""
-
-    def __init__(self, lines: list[str]) -> None:
-        super().__init__("\n".join(lines))
-        self.lines = lines
+from mockserver.engine.validation import compile_validator, explain
+from mockserver.errors import FixtureError
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,8 +20,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core.errors import SpecError
-from mockserver.core.xmlcodec import merged_all_of
+from mockserver.engine.xmlcodec import merged_all_of
+from mockserver.errors import ClientWarning, SpecError
 
 BINDINGS = ("openapi", "web-api")
 """How a spec's request bodies are read (`x-mockserver-binding` at its root): `openapi` exactly as
@@ -45,20 +45,6 @@ def declared_properties(merged: dict) -> dict[str, Any]:
 
 
 _ZONELESS = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?")
-
-
-@dataclass(frozen=True, slots=True)
-class ClientWarning:
-    """Something the real server accepts that is almost certainly a client bug."""
-
-    code: str
-    """`member-case`, `unknown-member`, `null-member` or `date-without-zone`."""
-    where: str
-    """A JSON pointer (JSON bodies) or an XML path (XML bodies), in the client's own names."""
-    message: str
-
-    def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "where": self.where, "message": self.message}
 
 
 @dataclass(slots=True)

@@ -17,14 +17,14 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.core import formdata, xmlcodec
-from mockserver.core.binding import Binder, ClientWarning, bind, checked_binding, compile_binder
-from mockserver.core.errors import HttpProblem, Problem, SpecError
-from mockserver.core.negotiation import is_xml
-from mockserver.core.parameters import Param, compile_param, convert, query_values, read_parameters
-from mockserver.core.routes import Operation, escape_pointer
-from mockserver.core.security import Credentials, Requirement, authenticate, compile_requirements
-from mockserver.core.validation import InvalidInput, SchemaCheck, decode_json, plain_json_schema
+from mockserver.engine import formdata, xmlcodec
+from mockserver.engine.binding import Binder, bind, checked_binding, compile_binder
+from mockserver.engine.negotiation import is_xml
+from mockserver.engine.parameters import Param, compile_param, convert, query_values, read_parameters
+from mockserver.engine.routes import Operation, escape_pointer
+from mockserver.engine.security import Credentials, Requirement, authenticate, compile_requirements
+from mockserver.engine.validation import InvalidInput, SchemaCheck, decode_json, plain_json_schema
+from mockserver.errors import ClientWarning, HttpProblem, Problem, SpecError
 
 Handler = Callable[..., Awaitable[Any]]
 FORM = "application/x-www-form-urlencoded"

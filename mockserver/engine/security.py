@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.core.errors import HttpProblem, SpecError
+from mockserver.errors import HttpProblem, SpecError
 
 NO_VALUE: Any = object()
 """A scheme whose credential the request does not carry."""

@@ -7,9 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.core.binding import checked_binding
-from mockserver.core.errors import HttpProblem, SpecError
-from mockserver.core.negotiation import NEGOTIATIONS
+from mockserver.engine.binding import checked_binding
+from mockserver.engine.negotiation import NEGOTIATIONS
+from mockserver.errors import HttpProblem, SpecError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _TEMPLATE = re.compile(r"\{([^}]+)\}")

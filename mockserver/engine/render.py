@@ -9,9 +9,9 @@ from typing import Any
 
 import orjson
 
-from mockserver.core import xmlcodec
-from mockserver.core.negotiation import is_xml
-from mockserver.core.routes import Operation
+from mockserver.engine import xmlcodec
+from mockserver.engine.negotiation import is_xml
+from mockserver.engine.routes import Operation
 
 JSON = "application/json"
 

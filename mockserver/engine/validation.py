@@ -17,7 +17,7 @@ import jsonschema_rs
 import orjson
 from jsonschema import Draft4Validator
 
-from mockserver.core.errors import HttpProblem, Problem, SpecError, one_line
+from mockserver.errors import HttpProblem, Problem, SpecError, one_line
 
 MAX_PROBLEMS = 50
 """A 400 lists at most this many problems."""

@@ -87,3 +87,25 @@ class SpecError(Exception):
     def __str__(self) -> str:
         where = f"{self.spec}: " if self.spec else ""
         return f"{where}{self.pointer or '/'}: {self.construct}"
+
+
+@dataclass(frozen=True, slots=True)
+class ClientWarning:
+    """Something the real server accepts that is almost certainly a client bug."""
+
+    code: str
+    """`member-case`, `unknown-member`, `null-member` or `date-without-zone`."""
+    where: str
+    """A JSON pointer (JSON bodies) or an XML path (XML bodies), in the client's own names."""
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "where": self.where, "message": self.message}
+
+
+class FixtureError(Exception):
+    """One or more fixture documents are invalid; each line names file, path and problem."""
+
+    def __init__(self, lines: list[str]) -> None:
+        super().__init__("\n".join(lines))
+        self.lines = lines

@@ -22,15 +22,14 @@ from typing import Any
 from starlette.types import Receive, Scope, Send
 from werkzeug.http import parse_options_header
 
-from mockserver.core import xmlcodec
-from mockserver.core.binding import ClientWarning
-from mockserver.core.errors import HttpProblem, Problem, SpecError
-from mockserver.core.faults import FaultRule, Faults
-from mockserver.core.negotiation import choose_like_web_api, choose_media_type, is_xml
-from mockserver.core.plan import Plan, compile_plan, is_json
-from mockserver.core.render import Response, render
-from mockserver.core.routes import Operation, RouteTable
-from mockserver.core.validation import InvalidInput, SchemaCheck
+from mockserver.engine import xmlcodec
+from mockserver.engine.faults import FaultRule, Faults
+from mockserver.engine.negotiation import choose_like_web_api, choose_media_type, is_xml
+from mockserver.engine.plan import Plan, compile_plan, is_json
+from mockserver.engine.render import Response, render
+from mockserver.engine.routes import Operation, RouteTable
+from mockserver.engine.validation import InvalidInput, SchemaCheck
+from mockserver.errors import ClientWarning, HttpProblem, Problem, SpecError
 
 logger = logging.getLogger("mockserver")
 

@@ -1,1 +1,0 @@
-"""Mechanisms shared by every provider. Nothing in here knows about SMS or about a provider."""
