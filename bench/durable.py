@@ -142,7 +142,7 @@ def _start_up(settings: Settings, scratch: Path) -> list[str]:
 
 
 def _change_one_row(app: MockApp) -> None:
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         tx.put("bench.scratch", "row", ("changed", time.perf_counter_ns()))
 
 

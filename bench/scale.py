@@ -113,7 +113,7 @@ def _document(directory: Path, messages: int) -> FixtureDocument:
 
 
 def _touch(app: MockApp) -> None:
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         tx.put("bench.scratch", "row", object())
 
 

@@ -25,8 +25,8 @@ PAGES = {"inbox.png": "/_/inbox", "requests.png": "/_/requests", "state.png": "/
 
 def seed_traffic(server: MockServer) -> str:
     """What an app under test would have done; returns a recipient link."""
-    token = httpx.post(f"{server.twosms_url}/Token", data=CLIENT).json()["access_token"]
-    sms = f"{server.twosms_url}/api/v2/sms/messages"
+    token = httpx.post(f"{server.url_for('twosms')}/Token", data=CLIENT).json()["access_token"]
+    sms = f"{server.url_for('twosms')}/api/v2/sms/messages"
     auth = {"Authorization": f"Bearer {token}"}
     quick = {
         "Type": 1,
@@ -49,10 +49,13 @@ def seed_traffic(server: MockServer) -> str:
         "message": "Test SMS, code 7731",
     }
     httpx.post(
-        f"{server.jframework_url}/api/v1/app-integrations/twilio/sms/test", headers=jframework, json=test_send
+        f"{server.url_for('jframework')}/api/v1/app-integrations/twilio/sms/test",
+        headers=jframework,
+        json=test_send,
     )
     httpx.get(
-        f"{server.jframework_url}/api/v1/app-integrations/sms", headers={**jframework, "Auth-Key": "oops"}
+        f"{server.url_for('jframework')}/api/v1/app-integrations/sms",
+        headers={**jframework, "Auth-Key": "oops"},
     )
     return server.outbox.wait_for(to="+15550100016", timeout=5).links()[0]
 

@@ -2,7 +2,7 @@
 
 from mockserver import MockServer
 with MockServer() as server:
-    ...  # point your app at server.jframework_url
+    ...  # point your app at server.url_for("jframework")
 """
 
 from __future__ import annotations

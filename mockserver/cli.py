@@ -8,6 +8,7 @@ import gc
 import ipaddress
 import json
 import os
+import socket
 import sys
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -15,6 +16,7 @@ from typing import TYPE_CHECKING
 from mockserver import registry
 from mockserver.errors import FixtureError, SpecError
 from mockserver.providers.base import Provider
+from mockserver.settings import Limits, Settings
 from mockserver.state.statefile import StateFileError
 from mockserver.version import __version__
 
@@ -227,7 +229,8 @@ def _check_fixtures(files: Sequence[str], providers: Sequence[Provider]) -> int:
     from mockserver.world import World
 
     try:
-        World(providers, files)  # the schema, then the providers' own rules: references, duplicates
+        # The schema, then the providers' own rules: references, duplicates.
+        World(providers, Settings.of(files))
     except FixtureError as exc:
         print("\n".join(exc.lines), file=sys.stderr)
         return 1
@@ -235,56 +238,81 @@ def _check_fixtures(files: Sequence[str], providers: Sequence[Provider]) -> int:
     return 0
 
 
+def _settings(args: argparse.Namespace) -> Settings:
+    """What `serve` was asked for, as the one Settings the fake is built from."""
+    limits = Limits(
+        max_header_bytes=args.max_header_kib * 1024,
+        header_timeout=args.header_timeout,
+        max_connections=args.max_connections,
+        journal_limit=args.journal_limit,
+        journal_bytes=args.journal_mib * 1024 * 1024,
+        max_messages=args.max_messages,
+        outbox_limit=args.outbox_limit,
+    )
+    return Settings.of(
+        args.fixtures,
+        host=args.host,
+        port=args.port,
+        seed=args.seed,
+        deterministic_secrets=args.deterministic_secrets,
+        admin_token=args.admin_token,
+        allowed_hosts=args.allowed_host,
+        validate_responses=args.validate_responses,
+        strict=args.strict,
+        log_warnings=args.access_log,
+        state=args.state,
+        reset_state=args.reset_state,
+        limits=limits,
+    )
+
+
 def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     from mockserver.app import create_app
-    from mockserver.http_limits import HttpLimits
-    from mockserver.server import bind, uvicorn_config
+    from mockserver.server import bind
 
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        print("HTTPS needs both --ssl-certfile and --ssl-keyfile", file=sys.stderr)
+        return 2
+    settings = _settings(args)
     try:
-        app = create_app(
-            args.fixtures,
-            providers=[*providers, *(registry.load(r) for r in args.provider)],
-            seed=args.seed,
-            deterministic_secrets=args.deterministic_secrets,
-            admin_token=args.admin_token,
-            allowed_hosts=args.allowed_host,
-            validate_responses=args.validate_responses,
-            strict=args.strict,
-            log_warnings=args.access_log,
-            journal_limit=args.journal_limit,
-            journal_bytes=args.journal_mib * 1024 * 1024,
-            max_messages=args.max_messages,
-            outbox_limit=args.outbox_limit,
-            state=args.state,
-            reset_state=args.reset_state,
-        )
-    except StateFileError as exc:
-        print(f"cannot use the state file: {exc}", file=sys.stderr)
-        return 2
-    except FixtureError as exc:
-        print("\n".join(exc.lines), file=sys.stderr)
-        return 2
-    except SpecError as exc:
-        print(f"cannot serve the spec: {exc}", file=sys.stderr)
-        return 2
-    except registry.ProviderError as exc:
-        print(f"cannot load a provider: {exc}", file=sys.stderr)
-        return 2
-    try:
-        sock = bind(args.host, args.port)
+        sock = bind(settings.host, settings.port)
     except OSError as exc:
         in_use = exc.errno == errno.EADDRINUSE
         hint = " (another server holds it: stop it, or --port 0 picks a free port)" if in_use else ""
         print(f"cannot listen on {args.host}:{args.port}: {exc.strerror}{hint}", file=sys.stderr)
         return 2
-    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
-        print("HTTPS needs both --ssl-certfile and --ssl-keyfile", file=sys.stderr)
+    # The port is known before the fake is built, so its settings name the URL links point to.
+    settings = settings.with_address(
+        settings.host, sock.getsockname()[1], "https" if args.ssl_certfile else "http"
+    )
+    try:
+        app = create_app(
+            providers=[*providers, *(registry.load(r) for r in args.provider)], settings=settings
+        )
+    except (StateFileError, FixtureError, SpecError, registry.ProviderError) as exc:
+        sock.close()
+        print(_refusal(exc), file=sys.stderr)
         return 2
-    port = sock.getsockname()[1]
-    host = f"[{args.host}]" if ":" in args.host else args.host
-    scheme = "https" if args.ssl_certfile else "http"
-    app.backend.public_url = f"{scheme}://{host}:{port}"
-    print(_banner(app, app.backend.public_url), flush=True)
+    return _run(app, sock, args)
+
+
+def _refusal(exc: Exception) -> str:
+    """Why the fake cannot start, in words."""
+    if isinstance(exc, StateFileError):
+        return f"cannot use the state file: {exc}"
+    if isinstance(exc, FixtureError):
+        return "\n".join(exc.lines)
+    if isinstance(exc, SpecError):
+        return f"cannot serve the spec: {exc}"
+    return f"cannot load a provider: {exc}"
+
+
+def _run(app: MockApp, sock: socket.socket, args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from mockserver.server import uvicorn_config
+
+    print(_banner(app, app.settings.public_url), flush=True)
     if not args.admin_token and not _loopback(args.host):
         print(
             f"WARNING: listening on {args.host} with no --admin-token: anyone who can reach this port "
@@ -292,12 +320,8 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
             file=sys.stderr,
             flush=True,
         )
-
-    import uvicorn
-
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
-    limits = HttpLimits(args.max_header_kib * 1024, args.header_timeout, args.max_connections)
-    config = uvicorn_config(app, limits, access_log=args.access_log, log_level="info", **tls)
+    config = uvicorn_config(app, app.settings.limits, access_log=args.access_log, log_level="info", **tls)
     server = uvicorn.Server(config)
     # What start-up built (specs, compiled plans, fixtures) lives as long as the process: keep it out
     # of the cyclic collector's way, which otherwise rescans it on every full collection (~10% of
@@ -320,15 +344,19 @@ def _loopback(host: str) -> bool:
 def _banner(app: MockApp, url: str) -> str:
     lines = [f"sms-mockserver {__version__} listening on {url}"]
     for name, details in app.world.describe().items():
-        lines.append(f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/   ({app.providers[name].title})")
+        lines.append(
+            f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/   ({app.world.providers[name].title})"
+        )
         lines.extend(f"              {line}" for line in details)
     lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
     lines.append(f"  state       {_state_line(app)}")
     lint = (
-        "strict: what the real servers forgive is a 400" if app.strict else "client warnings in the journal"
+        "strict: what the real servers forgive is a 400"
+        if app.settings.strict
+        else "client warnings in the journal"
     )
     lines.append(f"  lint        {lint}")
-    lines.append(f"  web pages   {url}/" + ("?token=<the admin token>" if app.guard.token else ""))
+    lines.append(f"  web pages   {url}/" + ("?token=<the admin token>" if app.settings.admin_token else ""))
     lines.append("Press Ctrl-C to stop.")
     return "\n".join(lines)
 

@@ -8,10 +8,10 @@ from typing import Any
 import schemathesis
 
 from mockserver import registry
-from mockserver.app import route_table
 from mockserver.engine import xmlcodec
 from mockserver.engine.dispatch import WARNINGS_HEADER
 from mockserver.engine.routes import Operation
+from mockserver.engine.specs import route_table
 
 
 @cache

@@ -17,12 +17,17 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from mockserver.errors import HttpProblem
+from starlette.datastructures import Headers
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from mockserver.engine.render import json_bytes
+from mockserver.errors import HttpProblem, Problem
 
 COOKIE = "mockserver_admin"
 READ_ONLY = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -99,3 +104,79 @@ class Guard:
     def matches(self, value: str) -> bool:
         """Whether `value` is the admin token (compared in constant time)."""
         return self.token is not None and hmac.compare_digest(value.encode(), self.token.encode())
+
+
+def plain_error_body(status: int, problems: list[Problem]) -> bytes:
+    """The fake's own error format, outside every provider's prefix: `{"status", "errors"}`."""
+    return json_bytes({"status": status, "errors": [p.message for p in problems]})
+
+
+def refusal(problem: HttpProblem) -> Response:
+    return Response(
+        plain_error_body(problem.status, problem.problems),
+        problem.status,
+        headers=problem.headers,
+        media_type="application/json",
+    )
+
+
+class AdminGuard:
+    """Middleware before the control plane: the site rules, then the admin token and the JSON
+    Content-Type. A path or method the control plane does not have is left to its own 404/405."""
+
+    def __init__(self, app: ASGIApp, guard: Guard, known: Callable[[str, str], bool]) -> None:
+        self.app, self.guard, self.known = app, guard, known
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            try:
+                self.guard.check_site(headers)
+                if self.known(scope["method"], scope["path"]):
+                    self.guard.check_admin(scope["method"], headers)
+            except HttpProblem as exc:
+                await refusal(exc)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+class PageGuard:
+    """Middleware before the web pages: the site rules; with an admin token, the cookie that
+    `?token=` sets (pages `public` says are part of the fake's public face need none)."""
+
+    def __init__(self, app: ASGIApp, guard: Guard, public: Callable[[str], bool]) -> None:
+        self.app, self.guard, self.public = app, guard, public
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            headers = Headers(scope=scope)
+            try:
+                self.guard.check_site(headers)
+            except HttpProblem as exc:
+                await refusal(exc)(scope, receive, send)
+                return
+            if self.guard.token is not None and not self.public(scope["path"]):
+                answer = self._token_page(scope, headers)
+                if answer is not None:
+                    await answer(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+
+    def _token_page(self, scope: Scope, headers: Mapping[str, str]) -> Response | None:
+        """`?token=` (right) sets the cookie and comes back without it; without the cookie, a
+        page that says how to get in."""
+        query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
+        given = query.pop("token", None)
+        if given is not None and self.guard.matches(given):
+            location = scope["path"] + (f"?{urlencode(query)}" if query else "")
+            cookie = f"{COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict"
+            return Response(b"", 303, {"Location": location, "Set-Cookie": cookie}, media_type="text/plain")
+        if self.guard.cookie_ok(headers):
+            return None
+        return Response(TOKEN_PAGE, 401, media_type="text/html; charset=utf-8")
+
+
+TOKEN_PAGE = (
+    b"<!doctype html><title>sms-mockserver</title><p>This fake has an admin token: open this "
+    b"page once as <code>?token=&lt;the token&gt;</code>.</p>"
+)

@@ -7,23 +7,14 @@ one send, not two (`OneWritePerAnswer`).
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
 from typing import Any
 
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
-
-@dataclass(frozen=True)
-class HttpLimits:
-    max_header_bytes: int = 64 * 1024
-    """A request whose request line and headers pass this is answered 431 and closed."""
-    header_timeout: float = 10.0
-    """Seconds a client has, from connecting or finishing a response, to send a request's headers."""
-    max_connections: int = 1000
-    """Open connections and requests in flight beyond this are answered 503 (uvicorn's limit)."""
+from mockserver.settings import Limits
 
 
-def protocol_with(limits: HttpLimits) -> type[HttpToolsProtocol]:
+def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol with `limits` applied, writing each answer at once."""
 
     class LimitedHttpProtocol(HttpToolsProtocol):

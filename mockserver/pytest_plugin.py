@@ -1,7 +1,7 @@
 """pytest fixtures: a live fake per test session (per xdist worker), back to baseline per test.
 
 def test_otp_is_sent(mockserver):
-    my_app.send_otp(base_url=mockserver.twosms_url, to="+15550100016")
+    my_app.send_otp(base_url=mockserver.url_for("twosms"), to="+15550100016")
     assert mockserver.outbox.wait_for(to="+15550100016").otp() == "123456"
 """
 

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
+
+import yaml
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -15,3 +18,11 @@ def data_path(*parts: str) -> Path:
 
 def default_fixtures() -> Path:
     return data_path("fixtures", "default.yaml")
+
+
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def load_yaml(text: str | bytes) -> Any:
+    """`yaml.safe_load` with libyaml when PyYAML has it (10x faster on big documents)."""
+    return yaml.load(text, Loader=_SafeLoader)  # a safe loader: plain data only

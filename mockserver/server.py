@@ -12,7 +12,8 @@ import uvicorn
 
 from mockserver.app import MockApp, create_app
 from mockserver.client import Clock, Controls, Faults, Journal, Outbox, Tenant
-from mockserver.http_limits import HttpLimits, protocol_with
+from mockserver.http_limits import protocol_with
+from mockserver.settings import Limits, Settings
 
 
 class _Server(uvicorn.Server):
@@ -38,9 +39,9 @@ def bind(host: str, port: int) -> socket.socket:
     return sock
 
 
-def uvicorn_config(app: Any, limits: HttpLimits | None = None, **overrides: Any) -> uvicorn.Config:
+def uvicorn_config(app: Any, limits: Limits | None = None, **overrides: Any) -> uvicorn.Config:
     """The one place where the server settings `mockserver serve` uses are decided."""
-    limits = limits or HttpLimits()
+    limits = limits or Limits()
     options: dict[str, Any] = {
         "log_level": "warning",
         "access_log": False,
@@ -53,52 +54,53 @@ def uvicorn_config(app: Any, limits: HttpLimits | None = None, **overrides: Any)
 
 
 class MockServer:
-    """Starts the fake on a free port of 127.0.0.1; stop it with `stop()` or a `with` block."""
+    """The fake on a port of 127.0.0.1 (a free one by default), reserved when it is made, so its
+    URL is known before it starts; stop it with `stop()` or a `with` block.
+
+    Give `settings`, or its fields as keywords (`seed=7`, `strict=True`, `limits=Limits(...)`: see
+    `mockserver.settings`)."""
 
     def __init__(
         self,
         fixtures: list[str | Path] | None = None,
         *,
-        host: str = "127.0.0.1",
-        port: int = 0,
-        app: MockApp | None = None,
-        limits: HttpLimits | None = None,
-        **app_options: Any,
+        settings: Settings | None = None,
+        **options: Any,
     ) -> None:
-        self.app = app if app is not None else create_app(fixtures, **app_options)
-        self.admin_token = self.app.guard.token
-        self.limits = limits
-        self.host = host
-        self._requested_port = port
+        if settings is None:
+            settings = Settings.of(fixtures, **options)
+        elif fixtures is not None or options:
+            raise TypeError("give either settings or fixtures and keyword options, not both")
+        self._socket: socket.socket | None = bind(settings.host, settings.port)
+        try:
+            settings = settings.with_address(settings.host, self._socket.getsockname()[1])
+            self.app: MockApp = create_app(settings=settings)
+        except BaseException:
+            self._socket.close()
+            raise
+        self.settings = settings
+        self.admin_token = settings.admin_token
+        self.host, self.port = settings.host, settings.port
         self._server: _Server | None = None
         self._thread: threading.Thread | None = None
         self._controls: Controls | None = None
-        self.port = 0
 
     @property
     def url(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
-        return f"http://{host}:{self.port}"
+        return self.settings.public_url
 
     def url_for(self, provider: str) -> str:
         """The base URL of a registered provider; KeyError for a name the fake does not serve."""
-        if provider not in self.app.providers:
-            raise KeyError(f"no provider named {provider!r}; serving {', '.join(self.app.providers)}")
+        providers = self.app.world.providers
+        if provider not in providers:
+            raise KeyError(f"no provider named {provider!r}; serving {', '.join(providers)}")
         return f"{self.url}/{provider}"
 
-    @property
-    def jframework_url(self) -> str:
-        return self.url_for("jframework")
-
-    @property
-    def twosms_url(self) -> str:
-        return self.url_for("twosms")
-
     def start(self, timeout: float = 10.0) -> MockServer:
-        sock = bind(self.host, self._requested_port)
-        self.port = sock.getsockname()[1]
-        self.app.backend.public_url = self.url
-        self._server = _Server(uvicorn_config(self.app, self.limits))
+        sock, self._socket = self._socket, None
+        if sock is None:
+            raise RuntimeError("a MockServer starts once; make a new one to serve again")
+        self._server = _Server(uvicorn_config(self.app, self.settings.limits))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
         )
@@ -117,6 +119,9 @@ class MockServer:
         if self._thread is not None:
             self._thread.join(timeout=10)
         self._server = self._thread = None
+        if self._socket is not None:  # made, never started
+            self._socket.close()
+            self._socket = None
         self.app.world.close()  # releases a state file: a new MockServer may open it
 
     def reset(self) -> None:

@@ -1,30 +1,38 @@
 """The World: everything the fake knows, and the control actions over it.
 
-It owns the backend (store, clock, ids, outbox), the journal, the fault rules, the named snapshots,
-the tenants and the providers with their handlers. The control plane (`mockserver.admin`) is a client
-of the World; `mockserver.app` only assembles the ASGI app around it.
+It is the one owner of state: the store, clock, id streams and outbox (what providers are given, as
+`Services`), the journal, the fault rules, the named snapshots, the tenants and the providers with
+their handlers. The control plane (`mockserver.admin`) and the web pages are clients of the World;
+`mockserver.app` only assembles the ASGI app around it.
 """
 
 from __future__ import annotations
 
+import logging
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from mockserver import resources
+from mockserver.engine.dispatch import Exchange, request_headers
 from mockserver.engine.faults import Faults
 from mockserver.errors import DomainError, FixtureError
 from mockserver.fixtures import FixtureDocument, FixtureSchema, read_document
 from mockserver.providers.base import Provider
 from mockserver.registry import fixture_schema
-from mockserver.state.backend import Backend
-from mockserver.state.journal import DEFAULT_MAX_BYTES, Journal
+from mockserver.settings import Settings
+from mockserver.state.clock import Clock
+from mockserver.state.ids import IdGenerator
+from mockserver.state.journal import MAX_BODY_BYTES, Journal, JournalEntry, bounded_headers
 from mockserver.state.outbox import Outbox
 from mockserver.state.snapshots import FileSnapshots, MemorySnapshots, Snapshots
 from mockserver.state.statefile import StateFile
-from mockserver.state.store import bulk
+from mockserver.state.store import Store, bulk
 from mockserver.version import __version__
+
+logger = logging.getLogger("mockserver")
 
 MAX_SNAPSHOTS = 50
 BASELINE = "baseline"
@@ -49,61 +57,52 @@ class TenantOwner:
 class World:
     """The providers' state and everything around it, for one running fake."""
 
-    def __init__(
-        self,
-        providers: Sequence[Provider],
-        fixtures: Sequence[str | Path] | None = None,
-        *,
-        seed: int = 0,
-        journal_limit: int = 10_000,
-        deterministic_secrets: bool = False,
-        journal_bytes: int = DEFAULT_MAX_BYTES,
-        max_messages: int = 200_000,
-        outbox_limit: int = 10_000,
-        state: str | Path | None = None,
-        reset_state: bool = False,
-    ) -> None:
-        """`state` keeps everything in that SQLite file (see `mockserver.state.statefile`): a file
-        holding a world is opened as it is, fixtures are applied only to a new file, or with
-        `reset_state`. Raises FixtureError, or StateFileError when the file cannot be used."""
-        self.backend = Backend(
-            seed=seed,
-            deterministic_secrets=deterministic_secrets,
-            outbox=Outbox(outbox_limit),
-            max_messages=max_messages,
-        )
+    def __init__(self, providers: Sequence[Provider], settings: Settings | None = None) -> None:
+        """With `settings.state`, everything is kept in that SQLite file (see
+        `mockserver.state.statefile`): a file holding a world is opened as it is, fixtures are
+        applied only to a new file, or with `reset_state`. Raises FixtureError, or StateFileError
+        when the file cannot be used."""
+        self.settings = settings = settings or Settings()
+        limits = settings.limits
+        self.clock = Clock()
+        self.store = Store()
+        self.ids = IdGenerator(settings.seed, deterministic_secrets=settings.deterministic_secrets)
+        self.outbox = Outbox(limits.outbox_limit)
+        self.store.attach(self.ids)  # a failed request must not advance the id sequence either
+        self.store.attach(self.outbox)  # nor deliver an SMS
         self.providers = {p.name: p for p in providers}
-        self.handlers = {p.name: p.build_handlers(self.backend) for p in providers}
-        self.journal = Journal(journal_limit, journal_bytes)
+        self.handlers = {p.name: p.build_handlers(self) for p in providers}
+        self.clock.on_move(self.catch_up)
+        self.journal = Journal(limits.journal_limit, limits.journal_bytes)
         self.faults = Faults()
         self.fixture_schema = FixtureSchema(fixture_schema(providers))
         self.state_file: StateFile | None = None
         self.resumed = False
         """True when the state came from the state file, not from the fixtures."""
-        if state is not None:
+        if settings.state is not None:
             self.state_file, self.resumed = StateFile.open(
-                state,
+                settings.state,
                 roots={"mockserver", *(_package_of(p) for p in providers)},
                 version=__version__,
-                reset=reset_state,
-                lock=self.backend.store.lock,
+                reset=settings.reset_state,
+                lock=self.store.lock,
             )
         try:
-            self._kept = self._start(fixtures)
+            self._kept = self._start(settings.fixtures)
         except BaseException:
             self.close()
             raise
 
     def _start(self, fixtures: Sequence[str | Path] | None) -> Snapshots:
         if self.state_file is not None and self.resumed:
-            return self._bind(FileSnapshots.load(self.backend, self.state_file))
+            return self._bind(FileSnapshots.load(self, self.state_file))
         paths = [resources.default_fixtures()] if fixtures is None else [fixture_path(f) for f in fixtures]
         documents = [read_document(p) for p in paths]
         self.fixture_schema.check(documents)
         self._apply(documents)
         if self.state_file is not None:
-            return self._bind(FileSnapshots.write(self.backend, self.state_file, BASELINE))
-        kept = MemorySnapshots(self.backend)
+            return self._bind(FileSnapshots.write(self, self.state_file, BASELINE))
+        kept = MemorySnapshots(self)
         kept.save(BASELINE)
         return kept
 
@@ -155,11 +154,11 @@ class World:
 
     def _apply(self, documents: Sequence[FixtureDocument]) -> None:
         lines = []
-        with bulk(), self.backend.store.transaction() as tx:
+        with bulk(), self.store.transaction() as tx:
             for document in documents:
                 for name, section in document.data.items():
                     try:
-                        self.providers[name].load_fixtures(tx, section, self.backend)
+                        self.providers[name].load_fixtures(tx, section, self)
                     except DomainError as exc:
                         lines.append(f"{document.source}: /{name}{exc.field or ''}: {exc.message}")
             if lines:
@@ -173,7 +172,7 @@ class World:
         """Back to the baseline: state, outbox, journal, faults, clock."""
         with self._kept.atomic():
             self._kept.restore(BASELINE)
-            self.backend.clock.reset()
+            self.clock.reset()
         self.journal.clear()
         self.faults.clear()
 
@@ -195,20 +194,23 @@ class World:
         with self._kept.atomic():
             self._kept.restore(USER + name)
 
-    def tick(self) -> None:
-        """The fake clock moved: let every provider react (queued messages go out)."""
-        for name, provider in self.providers.items():
-            provider.tick(self.handlers[name])
+    def catch_up(self, provider: str | None = None) -> None:
+        """Time may have moved: the provider (default: every one) does what is now due, such as
+        sending queued messages. Called when the fake clock is moved, and before each request to
+        a provider, since real time passes too; never by handlers themselves."""
+        names = self.providers if provider is None else (provider,)
+        for name in names:
+            self.providers[name].tick(self.handlers[name])
 
     # -- tenants ----------------------------------------------------------------------------------
     def create_tenant(self) -> dict[str, Any]:
         """A tenant with fresh credentials in every provider, isolated from everyone else's."""
-        with self.backend.store.transaction() as tx:
-            tenant_id = self.backend.ids.alphanumeric("tenant", 10).lower()
+        with self.store.transaction() as tx:
+            tenant_id = self.ids.alphanumeric("tenant", 10).lower()
             credentials: dict[str, Any] = {"id": tenant_id}
             owners = []
             for name, provider in self.providers.items():
-                credentials[name], owner = provider.create_tenant(tx, self.backend, tenant_id)
+                credentials[name], owner = provider.create_tenant(tx, self, tenant_id)
                 owners.append(owner)
             for owner in owners:
                 tx.put(TENANTS, owner, TenantOwner(owner, tenant_id))
@@ -218,22 +220,64 @@ class World:
         """The tenant an owner key belongs to, if any."""
         if owner is None:
             return None
-        with self.backend.store.transaction() as tx:
+        with self.store.transaction() as tx:
             link: TenantOwner | None = tx.get(TENANTS, owner)
         return link.tenant if link is not None else None
 
     def has_tenants(self) -> bool:
         """Asked for every request journalled: a bare read, not a transaction."""
-        return self.backend.store.count(TENANTS) > 0
+        return self.store.count(TENANTS) > 0
 
     def tenant_of_request(self, provider: str, headers: Mapping[str, str]) -> str | None:
         """The tenant whose credentials a request to `provider` carries (headers lower-cased)."""
-        with self.backend.store.transaction() as tx:
+        with self.store.transaction() as tx:
             return self.tenant_of(self.providers[provider].owner_of(tx, headers))
 
+    # -- the journal ------------------------------------------------------------------------------
+    def record(self, provider: str, scope: dict[str, Any], exchange: Exchange) -> None:
+        """Journal a request `provider` answered (secrets are masked when the entry is read)."""
+        tenant = None
+        if self.has_tenants():
+            tenant = self.tenant_of_request(provider, request_headers(scope))
+        self.journal.record(
+            JournalEntry(
+                at=self.clock.now(),
+                provider=provider,
+                method=exchange.method,
+                path=exchange.path,
+                query=scope.get("query_string", b"").decode("latin-1"),
+                status=exchange.status,
+                duration_ms=round((time.perf_counter() - exchange.started) * 1000, 3),
+                tenant=tenant,
+                raw_headers=bounded_headers(tuple(scope["headers"])),
+                raw_body=exchange.body[:MAX_BODY_BYTES],
+                dropped=exchange.dropped,
+                warnings=tuple(exchange.warnings or ()),
+                **_answer_if_error(exchange),
+            )
+        )
+        if exchange.warnings and self.settings.log_warnings:
+            for warning in exchange.warnings:
+                logger.warning(
+                    "%s %s: client warning %s at %s: %s",
+                    exchange.method,
+                    exchange.path,
+                    warning.code,
+                    warning.where,
+                    warning.message,
+                )
+
     def describe(self) -> dict[str, list[str]]:
-        with self.backend.store.transaction() as tx:
+        with self.store.transaction() as tx:
             return {name: p.describe(tx) for name, p in self.providers.items()}
+
+
+def _answer_if_error(exchange: Exchange) -> dict[str, Any]:
+    """An error's answer is kept (bounded) for the requests view; a success's is not (cost)."""
+    answer = exchange.answer
+    if answer is None or answer.status < 400:
+        return {}
+    return {"error_body": answer.body[:MAX_BODY_BYTES], "response_type": answer.media_type}
 
 
 def _package_of(provider: Provider) -> str:

@@ -37,14 +37,14 @@ def server(live_server: MockServer) -> Iterator[MockServer]:
 @pytest.fixture
 def jfw(server: MockServer) -> Iterator[httpx.Client]:
     """A client of the JFramework API, authenticated as the demo brand's admin."""
-    with httpx.Client(base_url=server.jframework_url, headers=ADMIN, timeout=10) as client:
+    with httpx.Client(base_url=server.url_for("jframework"), headers=ADMIN, timeout=10) as client:
         yield client
 
 
 @pytest.fixture
 def state(server: MockServer):
     """Call to get the store's current contents, to prove a failed request changed nothing."""
-    return server.app.backend.store.snapshot
+    return server.app.world.store.snapshot
 
 
 TWOSMS_DEMO = {"client_id": "demo-client", "client_secret": "demo-secret"}
@@ -63,7 +63,7 @@ def twosms_token(server: MockServer, credentials: dict[str, str] = TWOSMS_DEMO) 
 def twosms_client(server: MockServer) -> Iterator[httpx.Client]:
     """A client of the 2SMS API with a bearer token of the demo account."""
     headers = {"Authorization": f"Bearer {twosms_token(server)}"}
-    with httpx.Client(base_url=server.twosms_url, headers=headers, timeout=10) as client:
+    with httpx.Client(base_url=server.url_for("twosms"), headers=headers, timeout=10) as client:
         yield client
 
 

@@ -7,7 +7,7 @@ from mockserver.world import World
 
 def assert_file_mirrors_memory(world: World) -> None:
     """What the test did reached the state file exactly: the file holds what memory holds."""
-    backend, state = world.backend, world.state_file
+    backend, state = world, world.state_file
     assert state is not None
     with backend.store.lock:
         in_file: dict[str, list[tuple[object, object]]] = {}

@@ -63,7 +63,7 @@ def fake() -> Iterator[MockServer]:
 def test_contract_passes_the_fake_on_a_live_port(fake, tmp_path):
     junit = tmp_path / "jframework.xml"
     result = contract(
-        "--provider", "jframework", "--base-url", fake.jframework_url,
+        "--provider", "jframework", "--base-url", fake.url_for("jframework"),
         "--brand-url", "demo.example.com", "--auth-key", "demo-admin-key", "--junit", str(junit),
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
@@ -73,7 +73,7 @@ def test_contract_passes_the_fake_on_a_live_port(fake, tmp_path):
 
 def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fake):
     env_result = subprocess.run(
-        [sys.executable, "-m", "mockserver", "contract", "--provider", "twosms", "--base-url", fake.twosms_url,
+        [sys.executable, "-m", "mockserver", "contract", "--provider", "twosms", "--base-url", fake.url_for("twosms"),
          "--max-examples", "5", "--no-stateful"],
         capture_output=True, text=True, timeout=600, check=False,
         env={**__import__("os").environ, "MOCKSERVER_CLIENT_ID": "demo-client", "MOCKSERVER_CLIENT_SECRET": "demo-secret"},

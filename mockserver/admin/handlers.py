@@ -47,7 +47,7 @@ class AdminHandlers:
 
     # -- state ------------------------------------------------------------------------------------
     async def health(self) -> Any:
-        return {"status": "ok", "version": __version__, "listening": self.world.backend.outbox.listening()}
+        return {"status": "ok", "version": __version__, "listening": self.world.outbox.listening()}
 
     async def reset(self) -> Any:
         self.world.reset()
@@ -67,7 +67,7 @@ class AdminHandlers:
         return done()
 
     async def dump_state(self) -> Any:
-        tables = self.world.backend.store.snapshot()
+        tables = self.world.store.snapshot()
         return {
             name: [_plain(record) for record in rows.values()]
             for name, rows in sorted(tables.items())
@@ -130,7 +130,7 @@ class AdminHandlers:
         return {"messages": [self._outbox_json(m) for m in messages]}
 
     def _matching(self, accepts: Callable[[OutboxMessage], bool]) -> list[OutboxMessage]:
-        return [m for m in self.world.backend.outbox.messages() if accepts(m)]
+        return [m for m in self.world.outbox.messages() if accepts(m)]
 
     async def _wait_for(
         self,
@@ -147,7 +147,7 @@ class AdminHandlers:
         def deliver(message: OutboxMessage) -> None:
             loop.call_soon_threadsafe(lambda: (arrived.append(message), woken.set()))
 
-        unsubscribe = self.world.backend.outbox.subscribe(deliver, accepts)  # before the scan: none missed
+        unsubscribe = self.world.outbox.subscribe(deliver, accepts)  # before the scan: none missed
         try:
             found = self._matching(accepts)
             if found:
@@ -174,7 +174,7 @@ class AdminHandlers:
         }
 
     async def clear_outbox(self) -> Any:
-        self.world.backend.outbox.clear()
+        self.world.outbox.clear()
         return done()
 
     # -- journal ----------------------------------------------------------------------------------
@@ -221,7 +221,7 @@ class AdminHandlers:
         ):
             raise AdminError(400, "A fault needs an action: status, delayMs, drop or dropAfter.")
         rule = FaultRule(
-            id=self.world.backend.ids.alphanumeric("fault", 8),
+            id=self.world.ids.alphanumeric("fault", 8),
             provider=body.get("provider"),
             operation_id=body.get("operationId"),
             method=body.get("method"),
@@ -250,13 +250,13 @@ class AdminHandlers:
 
     # -- clock ------------------------------------------------------------------------------------
     async def get_clock(self) -> Any:
-        clock = self.world.backend.clock
+        clock = self.world.clock
         return {"now": isoformat(clock.now()), "frozen": clock.frozen}
 
     async def set_clock(self, body: dict[str, Any]) -> Any:
         if len(body) != 1:
             raise AdminError(400, "Give exactly one of freeze, advance or unfreeze.")
-        clock = self.world.backend.clock
+        clock = self.world.clock
         try:
             if "freeze" in body:
                 clock.freeze(None if body["freeze"] == "now" else _instant(body["freeze"], "freeze"))
@@ -266,7 +266,6 @@ class AdminHandlers:
                 clock.unfreeze()
         except OverflowError:
             raise AdminError(409, "That would take the clock past the year 9999.") from None
-        self.world.tick()
         return await self.get_clock()
 
     # -- tenants ----------------------------------------------------------------------------------

@@ -30,10 +30,10 @@ from mockserver.engine.render import Response, render
 from mockserver.engine.routes import Operation, RouteTable
 from mockserver.engine.validation import InvalidInput, SchemaCheck
 from mockserver.errors import ClientWarning, HttpProblem, Problem, SpecError
+from mockserver.settings import DEFAULT_MAX_BODY
 
 logger = logging.getLogger("mockserver")
 
-DEFAULT_MAX_BODY = 1024 * 1024
 WARNINGS_HEADER = "X-Mockserver-Warnings"
 """On an answer whose request drew client warnings: how many (they are in the journal). The fake's
 own header, so a client or a contract run can tell a forgiven request from an accepted one."""
@@ -95,6 +95,7 @@ class Api:
         validate_responses: bool = False,
         on_served: Observer | None = None,
         transaction: Callable[[], AbstractContextManager[Any]] | None = None,
+        on_request: Callable[[], None] | None = None,
         strict: bool = False,
     ) -> None:
         self.routes = routes
@@ -103,6 +104,9 @@ class Api:
         self.transaction = transaction
         """When given, each request's checks and handler run as one unit of work, all or nothing;
         the handler must then finish without awaiting (nothing else may run inside the unit)."""
+        self.on_request = on_request
+        """Called before each request's checks and handler, outside its unit of work (time may
+        have moved: the provider catches up with the clock)."""
         self.render_error = render_error
         self.max_body = max_body
         self.faults = faults
@@ -165,6 +169,8 @@ class Api:
             exchange.status, exchange.dropped = 200, True
             return None
         kwargs: dict[str, Any] = {"disconnected": lambda: _until_disconnected(receive)}
+        if self.on_request is not None:
+            self.on_request()
         if self.transaction is None:
             result = await plan.handler(
                 **self._arguments(plan, kwargs, headers, path_params, scope, exchange)

@@ -16,8 +16,11 @@ from typing import Any, Protocol
 from mockserver.engine.render import Response
 from mockserver.engine.routes import Operation
 from mockserver.errors import ApiError, DomainError
-from mockserver.state.backend import Backend
-from mockserver.state.store import Transaction
+from mockserver.settings import Settings
+from mockserver.state.clock import Clock
+from mockserver.state.ids import IdGenerator
+from mockserver.state.outbox import Outbox
+from mockserver.state.store import Store, Transaction
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,21 @@ class StateTable:
     rows: list[tuple[str, ...]]
 
 
+class Services(Protocol):
+    """What a provider's code is given by the World that serves it: the shared state and settings."""
+
+    store: Store
+    """Every provider's tables; a request's changes are one transaction."""
+    clock: Clock
+    """The fake clock: read it, never the system time."""
+    ids: IdGenerator
+    """Seeded id streams, and unpredictable secrets (seeded too with deterministic secrets)."""
+    outbox: Outbox
+    """Where a provider puts each SMS it "delivers"."""
+    settings: Settings
+    """`public_url` for links in an SMS, `limits.max_messages` for what to keep, and the rest."""
+
+
 class PageRenderer(Protocol):
     """Renders one of a provider's page templates in the house style (given by the web pages)."""
 
@@ -68,17 +86,17 @@ class Provider:
     """The OpenAPI 3.0 document the provider is served from."""
     fixture_schema: Path
     """JSON Schema (draft 7) of the provider's section in fixture documents."""
-    build_handlers: Callable[[Backend], Any]
+    build_handlers: Callable[[Services], Any]
     """Returns the object whose methods the spec's operationIds and security functions name.
     Handlers return data (a body, or a (body, status) pair); the engine renders it in the
     negotiated media type."""
-    load_fixtures: Callable[[Transaction, dict[str, Any], Backend], None]
+    load_fixtures: Callable[[Transaction, dict[str, Any], Services], None]
     from_domain: Callable[[DomainError], ApiError]
     render_error: Callable[[ApiError, str | None, Operation | None], Response]
     """Renders an error in the negotiated media type (None: not negotiated) for the operation."""
     describe: Callable[[Transaction], list[str]]
     """Lines for the start-up banner: demo credentials and the like."""
-    create_tenant: Callable[[Transaction, Backend, str], tuple[dict[str, str], str]]
+    create_tenant: Callable[[Transaction, Services, str], tuple[dict[str, str], str]]
     """Fresh isolated credentials for tenant `id`: (credentials, owner key)."""
     owner_of: Callable[[Transaction, Mapping[str, str]], str | None]
     """The owner key a request's credentials (headers, lower-cased) act for, if any. Owner keys are
@@ -88,7 +106,9 @@ class Provider:
     """(base URL, credentials by option key) -> Schemathesis `[auth.openapi.<scheme>]` entries;
     raises SystemExit with a message when credentials are missing."""
     tick: Callable[[Any], None] = _no_tick
-    """Called with the handlers when the fake clock moved (deliver what is due)."""
+    """Called with the handlers when time may have moved: each time the fake clock is moved, and
+    before each request to the provider or its pages (deliver what is due). Handlers never need to
+    ask for it themselves."""
     state_view: Callable[[Transaction, datetime], list[StateTable]] | None = None
     """(transaction, now on the fake clock) -> tables for the web state view (`/_/state`)."""
     pages: Callable[[Any, PageRenderer], list[Any]] | None = None

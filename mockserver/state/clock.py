@@ -19,6 +19,18 @@ class Clock:
         self._setting: tuple[datetime | None, timedelta] = (frozen_at, timedelta(0))
         self.on_change: Callable[[datetime | None, timedelta], None] | None = None
         """Told (frozen instant, offset) after each change: a state file keeps the fake time."""
+        self._on_move: list[Callable[[], None]] = []
+
+    def on_move(self, listener: Callable[[], None]) -> None:
+        """Call `listener` each time the fake time is moved on purpose (frozen, advanced or let run
+        again): the one hook through which providers learn that time moved. A reset or a restored
+        setting is not a move."""
+        self._on_move.append(listener)
+
+    def _moved(self) -> None:
+        self._changed()
+        for listener in self._on_move:
+            listener()
 
     def state(self) -> tuple[datetime | None, timedelta]:
         return self._setting
@@ -49,7 +61,7 @@ class Clock:
             raise ValueError("a frozen instant must carry a timezone")
         with self._lock:
             self._setting = (instant.astimezone(UTC), self._setting[1])
-        self._changed()
+        self._moved()
 
     def advance(self, delta: timedelta) -> None:
         """Move time forward (or back) by `delta`, frozen or not."""
@@ -59,7 +71,7 @@ class Clock:
                 self._setting = (frozen_at + delta, offset)
             else:
                 self._setting = (None, offset + delta)
-        self._changed()
+        self._moved()
 
     def reset(self) -> None:
         """Real time again: not frozen, not shifted."""
@@ -73,7 +85,7 @@ class Clock:
             frozen_at = self._setting[0]
             if frozen_at is not None:
                 self._setting = (None, frozen_at - datetime.now(UTC))
-        self._changed()
+        self._moved()
 
 
 def isoformat(instant: datetime) -> str:

@@ -13,6 +13,7 @@ from datetime import datetime
 from urllib.parse import parse_qsl, urlencode
 
 from mockserver.errors import ClientWarning
+from mockserver.settings import DEFAULT_JOURNAL_BYTES
 
 MASK = "****"
 SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
@@ -123,7 +124,6 @@ def _mask_json(value: object) -> object:
     return value
 
 
-DEFAULT_MAX_BYTES = 8 * 1024 * 1024
 """The journal's byte budget: thousands of ordinary requests, a few hundred huge ones."""
 MAX_HEADER_BYTES = 8 * 1024
 """Of a request's headers, the journal keeps this much; the rest is cut (a marker says so)."""
@@ -159,7 +159,7 @@ class Journal:
     """The newest entries, at most `limit` of them and `max_bytes` in all; older ones fall off, so
     memory stays flat whatever the requests carried."""
 
-    def __init__(self, limit: int = 10_000, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    def __init__(self, limit: int = 10_000, max_bytes: int = DEFAULT_JOURNAL_BYTES) -> None:
         self._lock = threading.Lock()
         self._entries: deque[tuple[JournalEntry, int]] = deque()
         self._limit, self._max_bytes, self._bytes = limit, max_bytes, 0

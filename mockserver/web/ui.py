@@ -17,7 +17,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import Response, StreamingResponse
-from starlette.routing import BaseRoute, Mount, Route
+from starlette.routing import BaseRoute, Mount, Route, Router
 from starlette.staticfiles import StaticFiles
 
 from mockserver.state.clock import isoformat
@@ -50,15 +50,16 @@ class WebUI:
         for name, provider in world.providers.items():
             if provider.pages is not None:
                 render = Pages(*filter(None, [provider.templates])).render
-                routes.append(Mount(f"/_/{name}", routes=provider.pages(world.handlers[name], render)))
+                pages = Router(provider.pages(world.handlers[name], render))
+                routes.append(Mount(f"/_/{name}", app=_CatchingUp(pages, world, name)))
         self.app = Starlette(routes=routes)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
 
     def _render(self, request: Request, name: str, status: int = 200, **context: Any) -> Response:
-        context.setdefault("now", self.world.backend.clock.now())
-        context.setdefault("clock_frozen", self.world.backend.clock.frozen)
+        context.setdefault("now", self.world.clock.now())
+        context.setdefault("clock_frozen", self.world.clock.frozen)
         return self.pages.render(request, name, status, admin=self.admin, **context)
 
     # -- landing ----------------------------------------------------------------------------------
@@ -70,7 +71,7 @@ class WebUI:
                 self.world.providers.items(), self.world.describe().values(), strict=True
             )
         ]
-        counts = {"messages": len(self.world.backend.outbox.messages()), "requests": len(self.world.journal)}
+        counts = {"messages": len(self.world.outbox.messages()), "requests": len(self.world.journal)}
         return self._render(request, "landing.html", providers=providers, base=base, counts=counts)
 
     # -- inbox ------------------------------------------------------------------------------------
@@ -96,7 +97,7 @@ class WebUI:
 
     async def inbox(self, request: Request) -> Response:
         accepts = self._accepts(request.query_params)
-        matching = [m for m in reversed(self.world.backend.outbox.messages()) if accepts(m)]
+        matching = [m for m in reversed(self.world.outbox.messages()) if accepts(m)]
         shown, paging = _one_page(request, matching)
         return self._render(
             request,
@@ -113,7 +114,7 @@ class WebUI:
         accepts = self._accepts(request.query_params)
         loop = asyncio.get_running_loop()
         arrived: asyncio.Queue[OutboxMessage] = asyncio.Queue()
-        unsubscribe = self.world.backend.outbox.subscribe(
+        unsubscribe = self.world.outbox.subscribe(
             lambda m: loop.call_soon_threadsafe(arrived.put_nowait, m), accepts
         )
         template = self.pages.env.get_template("_sms.html")
@@ -138,7 +139,7 @@ class WebUI:
 
     async def conversation(self, request: Request) -> Response:
         number = request.query_params.get("number", "")
-        messages = [m for m in self.world.backend.outbox.messages() if number and number in (m.to, m.sender)]
+        messages = [m for m in self.world.outbox.messages() if number and number in (m.to, m.sender)]
         return self._render(request, "conversation.html", number=number, messages=messages[-PAGE_SIZE * 4 :])
 
     # -- requests ---------------------------------------------------------------------------------
@@ -178,8 +179,8 @@ class WebUI:
 
     # -- state and controls -----------------------------------------------------------------------
     async def state(self, request: Request) -> Response:
-        sections, now = [], self.world.backend.clock.now()
-        with self.world.backend.store.transaction() as tx:
+        sections, now = [], self.world.clock.now()
+        with self.world.store.transaction() as tx:
             for name, provider in self.world.providers.items():
                 if provider.state_view is not None:
                     sections.append(
@@ -203,3 +204,16 @@ def _one_page(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, 
     page = int(value) if value.isdigit() and len(value) < 7 else 0
     paging = {"total": len(items), "page": page, "pages": max(1, -(-len(items) // PAGE_SIZE))}
     return items[page * PAGE_SIZE : (page + 1) * PAGE_SIZE], paging
+
+
+class _CatchingUp:
+    """A provider's pages: time may have moved since its last request, so it catches up first
+    (the recipient page shows a scheduled message once it has gone out)."""
+
+    def __init__(self, app: Any, world: World, provider: str) -> None:
+        self.app, self.world, self.provider = app, world, provider
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":
+            self.world.catch_up(self.provider)
+        await self.app(scope, receive, send)

@@ -32,7 +32,7 @@ def admin(server):
 def send_sms(server, phone: str, text: str, **options) -> dict:
     headers = {"Authorization": f"Bearer {twosms_token(server)}"}
     body = {"Type": 1, "Content": text, "Contacts": {"QuickRecipients": {phone: 2}}, "Options": options}
-    response = httpx.post(f"{server.twosms_url}/api/v2/sms/messages", json=body, headers=headers)
+    response = httpx.post(f"{server.url_for('twosms')}/api/v2/sms/messages", json=body, headers=headers)
     assert response.status_code == 200, response.text
     return response.json()["ResponseData"]["Detail"]
 
@@ -172,7 +172,7 @@ def test_outbox_wait_is_capped_at_60_seconds(admin):
 def test_a_client_leaving_a_long_poll_frees_the_server(server, admin):
     with pytest.raises(httpx.ReadTimeout):
         httpx.get(f"{server.url}/__admin/outbox", params={"to": "+1nobody", "wait": 30}, timeout=0.3)
-    outbox = server.app.backend.outbox
+    outbox = server.app.world.outbox
     for _ in range(200):  # each request gives the server's loop a turn to notice the disconnect
         admin.get("/health")
         if not outbox.listening():
@@ -207,7 +207,7 @@ def test_the_journal_stays_bounded():
 
     with MockServer(journal_limit=5) as small:
         for n in range(20):
-            httpx.get(f"{small.jframework_url}{SMS}/id{n}", headers=ADMIN)
+            httpx.get(f"{small.url_for('jframework')}{SMS}/id{n}", headers=ADMIN)
         assert len(small.app.world.journal) == 5
         assert [e.path.rsplit("/", 1)[-1] for e in small.app.world.journal.entries()] == [
             f"id{n}" for n in range(19, 14, -1)
@@ -235,7 +235,7 @@ def test_a_2sms_fault_speaks_2sms_xml(server, admin):
         json={"provider": "twosms", "method": "GET", "path": "/twosms/api/v1/admin/*", "status": 503},
     )
     headers = {"Authorization": f"Bearer {twosms_token(server)}", "Accept": "application/xml"}
-    response = httpx.get(f"{server.twosms_url}/api/v1/admin/accounts", headers=headers)
+    response = httpx.get(f"{server.url_for('twosms')}/api/v1/admin/accounts", headers=headers)
     assert (
         response.status_code == 503 and response.headers["content-type"] == "application/xml; charset=utf-8"
     )
@@ -313,7 +313,7 @@ def test_clock_freeze_advance_unfreeze(admin):
 
 def test_advancing_the_clock_delivers_queued_messages_and_expires_tokens(server, admin):
     admin.post("/clock", json={"freeze": "now"})
-    now = server.app.backend.clock.now()
+    now = server.app.world.clock.now()
     token = twosms_token(server)
     send_sms(server, "+15550100005", "Later", DateToSend=(now + timedelta(hours=1)).isoformat())
     assert admin.get("/outbox").json()["messages"] == []
@@ -321,7 +321,7 @@ def test_advancing_the_clock_delivers_queued_messages_and_expires_tokens(server,
     assert [m["text"] for m in admin.get("/outbox").json()["messages"]] == ["Later"]
     admin.post("/clock", json={"advance": "PT7H"})
     expired = httpx.get(
-        f"{server.twosms_url}/api/v1/admin/accounts", headers={"Authorization": f"Bearer {token}"}
+        f"{server.url_for('twosms')}/api/v1/admin/accounts", headers={"Authorization": f"Bearer {token}"}
     )
     assert expired.status_code == 401
 
@@ -330,19 +330,20 @@ def test_advancing_the_clock_delivers_queued_messages_and_expires_tokens(server,
 def test_a_tenant_is_isolated_in_both_providers(server, admin):
     tenant = admin.post("/tenants").json()
     jf = {"Brand-URL": tenant["jframework"]["brandUrl"], "Auth-Key": tenant["jframework"]["authKey"]}
-    mine = httpx.get(f"{server.jframework_url}{SMS}", headers=jf).json()["data"]
+    mine = httpx.get(f"{server.url_for('jframework')}{SMS}", headers=jf).json()["data"]
     assert mine == []
-    assert httpx.get(f"{server.jframework_url}{SMS}/demoSmsSetting0001", headers=jf).status_code == 404
+    assert httpx.get(f"{server.url_for('jframework')}{SMS}/demoSmsSetting0001", headers=jf).status_code == 404
     creds = {"client_id": tenant["twosms"]["clientId"], "client_secret": tenant["twosms"]["clientSecret"]}
     token = twosms_token(server, creds)
     headers = {"Authorization": f"Bearer {token}"}
-    account = httpx.get(f"{server.twosms_url}/api/v1/admin/accounts", headers=headers).json()["ResponseData"][
-        "Detail"
-    ]
+    account = httpx.get(f"{server.url_for('twosms')}/api/v1/admin/accounts", headers=headers).json()[
+        "ResponseData"
+    ]["Detail"]
     assert (account["AccountID"], account["AnyTimeBalance"]) == (tenant["twosms"]["accountId"], 1000)
     body = {"Type": 1, "Content": "tenant hello", "Contacts": {"ContactID": {"16": 2}}, "Options": {}}
     assert (
-        httpx.post(f"{server.twosms_url}/api/v2/sms/messages", json=body, headers=headers).status_code == 200
+        httpx.post(f"{server.url_for('twosms')}/api/v2/sms/messages", json=body, headers=headers).status_code
+        == 200
     )
     send_sms(server, "+15550100006", "demo hello")
     only_mine = admin.get("/outbox", params={"tenant": tenant["id"]}).json()["messages"]

@@ -11,16 +11,16 @@ from tests.conftest import twosms_token
 def test_allow_lists_exactly_the_methods_of_the_message_resource(server):
     """ST205: GET ...{Id} and PUT ...{messageID} were two templates for one resource, so a 405
     advertised methods of the other; and /messages/replies inherited the template's methods."""
-    one = httpx.request("OPTIONS", f"{server.twosms_url}/api/v1/sms/messages/{DEMO_MESSAGE}")
+    one = httpx.request("OPTIONS", f"{server.url_for('twosms')}/api/v1/sms/messages/{DEMO_MESSAGE}")
     assert one.status_code == 405 and sorted(one.headers["allow"].split(", ")) == ["GET", "PUT"]
-    replies = httpx.request("OPTIONS", f"{server.twosms_url}/api/v1/sms/messages/replies")
+    replies = httpx.request("OPTIONS", f"{server.url_for('twosms')}/api/v1/sms/messages/replies")
     assert replies.status_code == 405 and replies.headers["allow"] == "POST"
 
 
 def test_schema_valid_but_wrong_client_credentials_are_401_not_400(server):
     """ST202: a well-formed token request with a wrong secret was a 400 (RFC 6749 allows 401)."""
     form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "00"}
-    response = httpx.post(f"{server.twosms_url}/Token", data=form)
+    response = httpx.post(f"{server.url_for('twosms')}/Token", data=form)
     assert (response.status_code, response.json()["error"]) == (401, "invalid_client")
 
 
@@ -76,7 +76,7 @@ def test_a_malformed_quick_recipient_is_nobody_to_reach(server):
     """ST202: OpenAPI 3.0 cannot constrain map keys, so a non-E.164 key is a 404, not a 400."""
     headers = {"Authorization": f"Bearer {twosms_token(server)}"}
     body = {"Type": 1, "Content": "x", "Contacts": {"QuickRecipients": {"nope": 2}}, "Options": {}}
-    response = httpx.post(f"{server.twosms_url}/api/v2/sms/messages", json=body, headers=headers)
+    response = httpx.post(f"{server.url_for('twosms')}/api/v2/sms/messages", json=body, headers=headers)
     failed(response, 404, "CONTACT_NOT_FOUND")
 
 

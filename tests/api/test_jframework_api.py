@@ -111,7 +111,7 @@ def test_catalogue_filter_of_the_wrong_kind_is_a_400(jfw):
 )
 def test_missing_unknown_or_wrong_brand_credentials_are_401(server, state, headers, named):
     before = state()
-    with httpx.Client(base_url=server.jframework_url) as anonymous:
+    with httpx.Client(base_url=server.url_for("jframework")) as anonymous:
         for request in (
             anonymous.build_request("GET", SMS, headers=headers),
             anonymous.build_request("PUT", DEMO, headers=headers, json=body()),
@@ -126,7 +126,7 @@ def test_missing_unknown_or_wrong_brand_credentials_are_401(server, state, heade
     "brand", ["DEMO.Example.com", "https://demo.example.com/", "http://Demo.example.com/app"]
 )
 def test_brand_url_is_a_host_or_url_in_any_case(server, brand):
-    with httpx.Client(base_url=server.jframework_url) as client:
+    with httpx.Client(base_url=server.url_for("jframework")) as client:
         response = client.get(DEMO, headers={"Brand-URL": brand, "Auth-Key": "demo-admin-key"})
     assert assert_ok(response)["id"] == "demoSmsSetting0001"
 
@@ -134,7 +134,7 @@ def test_brand_url_is_a_host_or_url_in_any_case(server, brand):
 # -- J3: roles ---------------------------------------------------------------------------------
 def test_viewer_reads_but_every_write_is_403(server, state):
     before = state()
-    with httpx.Client(base_url=server.jframework_url, headers=VIEWER) as viewer:
+    with httpx.Client(base_url=server.url_for("jframework"), headers=VIEWER) as viewer:
         assert assert_ok(viewer.get(DEMO))["id"] == "demoSmsSetting0001"
         assert assert_ok(viewer.get("/api/v1/app-integrations"))
         test_body = {
@@ -152,7 +152,7 @@ def test_viewer_reads_but_every_write_is_403(server, state):
         ):
             assert_error(response, 403, "AccessDenied")
     assert state() == before
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
 
 
 # -- J5: status forms --------------------------------------------------------------------------
@@ -194,7 +194,7 @@ def test_saving_a_default_clears_the_other_and_put_omitting_it_clears_it(jfw):
 
 def test_defaults_are_per_brand(server, jfw):
     assert_ok(jfw.post(SMS, json=body(isDefault=True)), status=201)
-    with httpx.Client(base_url=server.jframework_url, headers=OTHER_ADMIN) as other:
+    with httpx.Client(base_url=server.url_for("jframework"), headers=OTHER_ADMIN) as other:
         assert assert_ok(other.get(OTHER))["isDefault"] is True
 
 
@@ -312,7 +312,7 @@ def test_test_send_records_the_sms_in_the_outbox(server, jfw):
         "message": "Your code is 123456",
     }
     assert assert_ok(jfw.post("/api/v1/app-integrations/twilio/sms/test", json=sms)) is True
-    [sent] = server.app.backend.outbox.find(provider="jframework")
+    [sent] = server.app.world.outbox.find(provider="jframework")
     assert (sent.sender, sent.to, sent.text) == ("+15005550006", "+15550100001", "Your code is 123456")
 
 
@@ -335,7 +335,7 @@ def test_test_send_refuses_bad_numbers_and_wrong_providers(server, jfw, state):
     )
     assert_error(jfw.post("/api/v1/app-integrations/nope/sms/test", json=good), 404, "AppIntegrationNotFound")
     assert state() == before
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
 
 
 # -- J14: media types and size ----------------------------------------------------------------
@@ -462,22 +462,22 @@ def test_a_configured_rate_limit_answers_429_with_retry_after(tmp_path):
         "        - {key: limited-key, role: admin, rateLimit: {requests: 3, perSeconds: 60}}\n"
     )
     with MockServer(["default", limits]) as server:
-        server.app.backend.clock.freeze(datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC))
+        server.app.world.clock.freeze(datetime(2026, 5, 1, 10, 0, 0, tzinfo=UTC))
         headers = {"Brand-URL": "demo.example.com", "Auth-Key": "limited-key"}
-        with httpx.Client(base_url=server.jframework_url, headers=headers) as client:
+        with httpx.Client(base_url=server.url_for("jframework"), headers=headers) as client:
             assert [client.get(SMS).status_code for _ in range(3)] == [200] * 3
             limited = client.get(SMS)
             envelope = assert_error(limited, 429, "RateLimitExceeded")
             assert limited.headers["retry-after"] == "60"
             assert "rate limit" in envelope["message"]
-            server.app.backend.clock.advance(timedelta(seconds=60))
+            server.app.world.clock.advance(timedelta(seconds=60))
             assert client.get(SMS).status_code == 200
 
 
 def test_a_viewers_write_is_a_403_before_its_body_is_checked(server):
     """J3: who may do it comes before what was sent (a viewer's invalid PUT was a 400)."""
     viewer = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-viewer-key"}
-    url = f"{server.jframework_url}/api/v1/app-integrations/sms/demoSmsSetting0001"
+    url = f"{server.url_for('jframework')}/api/v1/app-integrations/sms/demoSmsSetting0001"
     answer = httpx.put(url, json={"name": "", "phoneNumber": "555"}, headers=viewer)
     assert answer.status_code == 403 and answer.json()["errors"][0]["code"] == "AccessDenied"
     assert httpx.get(url, headers=viewer).status_code == 200  # reading stays allowed

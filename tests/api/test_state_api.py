@@ -24,12 +24,14 @@ def new_setting(n: int, default: bool) -> dict:
 
 def test_concurrent_default_creates_leave_exactly_one_default_and_lose_nothing(server):
     async def create_all() -> list[httpx.Response]:
-        async with httpx.AsyncClient(base_url=server.jframework_url, headers=ADMIN, timeout=30) as client:
+        async with httpx.AsyncClient(
+            base_url=server.url_for("jframework"), headers=ADMIN, timeout=30
+        ) as client:
             return await asyncio.gather(*(client.post(SMS, json=new_setting(n, True)) for n in range(30)))
 
     responses = asyncio.run(create_all())
     assert [r.status_code for r in responses] == [201] * 30
-    listed = httpx.get(f"{server.jframework_url}{SMS}", headers=ADMIN).json()["data"]
+    listed = httpx.get(f"{server.url_for('jframework')}{SMS}", headers=ADMIN).json()["data"]
     assert len(listed) == 31
     assert len({s["id"] for s in listed}) == 31
     assert sum(s["isDefault"] for s in listed) == 1
@@ -70,7 +72,9 @@ def test_50_simultaneous_puts_each_adding_a_recipient_lose_nothing_and_charge_ex
         content = "Same text for all"  # one GSM-7 segment
 
         async def put_all() -> list[httpx.Response]:
-            async with httpx.AsyncClient(base_url=server.twosms_url, headers=headers, timeout=60) as client:
+            async with httpx.AsyncClient(
+                base_url=server.url_for("twosms"), headers=headers, timeout=60
+            ) as client:
                 return await asyncio.gather(
                     *(
                         client.put(
@@ -83,11 +87,11 @@ def test_50_simultaneous_puts_each_adding_a_recipient_lose_nothing_and_charge_ex
 
         responses = asyncio.run(put_all())
         assert [r.status_code for r in responses] == [200] * 50
-        with server.app.backend.store.transaction() as tx:
+        with server.app.world.store.transaction() as tx:
             message = tx.get(MESSAGES, DEMO_MESSAGE)
         assert len(message.recipients) == 51
         assert {r.person_number for r in message.recipients} == {16, *range(100, 150)}
-        balance = httpx.get(f"{server.twosms_url}/api/v1/admin/accounts", headers=headers).json()
+        balance = httpx.get(f"{server.url_for('twosms')}/api/v1/admin/accounts", headers=headers).json()
         assert balance["ResponseData"]["Detail"]["AnyTimeBalance"] == 1000 - 50
         assert sorted(r.json()["ResponseData"]["Detail"]["PostTransaction"] for r in responses) == sorted(
             str(1000 - n) for n in range(1, 51)

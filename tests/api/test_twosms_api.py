@@ -77,13 +77,13 @@ def test_token_is_a_bearer_for_8_hours_of_the_fake_clock(server):
     assert_not_cacheable(response)
     headers = {"Authorization": f"Bearer {token['access_token']}"}
     assert httpx.get(f"{server.url}/twosms/api/v1/admin/accounts", headers=headers).status_code == 200
-    server.app.backend.clock.advance(timedelta(hours=8))
+    server.app.world.clock.advance(timedelta(hours=8))
     try:
         expired = httpx.get(f"{server.url}/twosms/api/v1/admin/accounts", headers=headers)
         assert "expired" in failed(expired, 401, "UNAUTHORIZED")
         assert expired.headers["www-authenticate"] == "Bearer"
     finally:
-        server.app.backend.clock.advance(timedelta(hours=-8))
+        server.app.world.clock.advance(timedelta(hours=-8))
 
 
 @pytest.mark.parametrize(
@@ -150,7 +150,7 @@ def test_a_token_answer_never_shares_its_headers_with_the_next(server):
     responses it sends, so every later /Token answer had two Content-Types."""
     import asyncio
 
-    handlers = server.app.handlers["twosms"]
+    handlers = server.app.world.handlers["twosms"]
     form = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
     first = asyncio.run(handlers.issue_token(form, {}))
     first.headers["Content-Type"] = "application/json"  # what a sender may do to a response it sends
@@ -231,7 +231,7 @@ def test_the_seeds_put_changes_content_and_recipients_in_one_go(server, twosms, 
         "MessageText": "sample string 9",
     }
     assert recipients(server, DEMO_MESSAGE) == {"+15550100018": 0}  # 16 and 20 removed, 18 added
-    [sms] = server.app.backend.outbox.find(provider="twosms", to="+15550100018")
+    [sms] = server.app.world.outbox.find(provider="twosms", to="+15550100018")
     token = re.search(r"contactId=(\w+)", sms.text)[1]
     assert sms.extra["contactId"] == token
     assert ok(view(server, DEMO_MESSAGE, token))["Message"] == "sample string 9"
@@ -275,7 +275,7 @@ def test_a_bad_change_refuses_the_whole_update(server, twosms, state, fmt, chang
     body = details("Changed", **{"AdditionalContactID": 18, **change})  # a valid part rides along
     failed(put(twosms, DEMO_MESSAGE, body, fmt), status, code)
     assert state() == before
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
@@ -302,7 +302,7 @@ def test_a_standard_send_delivers_the_text_and_charges_one_credit_per_segment(se
         "996",
         "4",
     )
-    sent = server.app.backend.outbox.find(provider="twosms")
+    sent = server.app.world.outbox.find(provider="twosms")
     assert sorted(m.to for m in sent) == ["+15550100016", "+15550100018", "+15550100020", "+15550109999"]
     assert {m.text for m in sent} == {"Your code is 482913"}
     assert credits(twosms) == 996
@@ -337,14 +337,14 @@ def test_not_enough_credits_is_402_and_nothing_is_sent(server, state):
         response = send(client, "ł" * 300, quick=["+15550109991", "+15550109992", "+15550109993"])
         assert "needs 15 credits" in failed(response, 402, "INSUFFICIENT_CREDITS")  # 5 UCS-2 parts x 3
     assert state() == before
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
 
 
 def test_an_advanced_send_texts_each_recipient_their_own_link(server, twosms):
     detail = ok(
         send(twosms, "Your results are ready.", kind=0, contacts=[16, 18], Sender="Demo Clinic", Reads=2)
     )
-    sent = server.app.backend.outbox.find(provider="twosms")
+    sent = server.app.world.outbox.find(provider="twosms")
     links = {m.to: re.search(r"(http://\S+)", m.text)[1] for m in sent}
     assert len(set(links.values())) == 2
     for link in links.values():
@@ -362,7 +362,7 @@ def test_an_advanced_send_texts_each_recipient_their_own_link(server, twosms):
 
 
 def test_an_sms_to_a_recipient_added_later_is_dated_when_it_went_out(server, twosms):
-    clock = server.app.backend.clock
+    clock = server.app.world.clock
     detail = ok(send(twosms, "Results", kind=0, contacts=[16]))
     clock.advance(timedelta(hours=1))
     try:
@@ -378,24 +378,24 @@ def test_an_sms_to_a_recipient_added_later_is_dated_when_it_went_out(server, two
 def test_dates_are_written_as_json_net_writes_them(server, twosms):
     from datetime import UTC, datetime
 
-    server.app.backend.clock.freeze(datetime(2026, 5, 1, 9, 30, 15, 432_700, tzinfo=UTC))
+    server.app.world.clock.freeze(datetime(2026, 5, 1, 9, 30, 15, 432_700, tzinfo=UTC))
     detail = ok(send(twosms, "Dated", kind=0, quick=["+15550109999"], ExpiryDate="2099-06-30T00:00:00Z"))
-    [sms] = server.app.backend.outbox.messages()
+    [sms] = server.app.world.outbox.messages()
     seen = ok(view(server, detail["MessageID"], sms.extra["contactId"]))
     assert seen["DateTimeSent"] == "2026-05-01T09:30:15.4327Z"  # trailing zeros trimmed (.FFFFFFF)
     assert seen["DateTimeExpiry"] == "2099-06-30T00:00:00Z"  # no fraction on a whole second
 
 
 def test_a_future_send_waits_for_the_fake_clock(server, twosms):
-    clock = server.app.backend.clock
+    clock = server.app.world.clock
     later = (clock.now() + timedelta(hours=2)).isoformat()
     detail = ok(send(twosms, "Reminder", quick=["+15550109999"], DateToSend=later))
     assert detail["CreditsUsed"] == "1"
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
     clock.advance(timedelta(hours=2))
     try:
         credits(twosms)  # any request lets the fake notice the time
-        [sms] = server.app.backend.outbox.messages()
+        [sms] = server.app.world.outbox.messages()
         assert (sms.to, sms.text, sms.message_id) == ("+15550109999", "Reminder", detail["MessageID"])
     finally:
         clock.advance(timedelta(hours=-2))
@@ -424,7 +424,7 @@ def test_bad_sends_are_refused_and_change_nothing(server, twosms, state, body, f
     assert response.status_code in (400, 404)
     assert field in envelope(response)["Error"]["ErrorReason"]
     assert state() == before
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
 
 
 @pytest.mark.parametrize(
@@ -442,7 +442,7 @@ def test_digits_are_ascii_digits_only(server, twosms, state, contacts, field):
     failed(response, 404, "CONTACT_NOT_FOUND")
     assert field in envelope(response)["Error"]["ErrorReason"]
     assert state() == before
-    assert server.app.backend.outbox.messages() == []
+    assert server.app.world.outbox.messages() == []
 
 
 def test_xml_answers_start_with_their_root_element_as_web_api_writes_them(twosms):
@@ -562,7 +562,7 @@ def test_expire_by_ids_then_the_message_is_frozen(server, twosms, fmt):
     assert ok(response) == {"NoOfMessages": "1"}
     failed(put(twosms, DEMO_MESSAGE, details(), "json"), 409, "MESSAGE_EXPIRED")
     failed(view(server, DEMO_MESSAGE, "ada-dbcc0ec5"), 409, "MESSAGE_EXPIRED")
-    [notice] = server.app.backend.outbox.messages()
+    [notice] = server.app.world.outbox.messages()
     assert notice.to == "+15550100016" and "no longer available" in notice.text
 
 

@@ -56,7 +56,7 @@ def failed(response: httpx.Response, status: int, code: str) -> str:
 
 def stored_message(server: MockServer, message_id: str) -> Message:
     """The message as the store holds it."""
-    with server.app.backend.store.transaction() as tx:
+    with server.app.world.store.transaction() as tx:
         return tx.get(MESSAGE_TABLE, message_id)
 
 

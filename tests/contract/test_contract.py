@@ -33,7 +33,11 @@ def _app_with_a_token(state: Path | None = None, *, strict: bool = False):
     app = create_app(  # "testserver": the host name Schemathesis' ASGI client sends
         allowed_hosts=["testserver"], deterministic_secrets=True, state=state, strict=strict
     )
-    token = app.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
+    token = (
+        app.world.handlers["twosms"]
+        .model.issue_token("client_credentials", "demo-client", "demo-secret")
+        .token
+    )
     app.world.mark_baseline()
     return app, token
 

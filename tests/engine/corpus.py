@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
 from schemathesis import GenerationMode
 
-from mockserver.fixtures import load_yaml
+from mockserver.resources import load_yaml
 
 from .harness import Request
 

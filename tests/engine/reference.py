@@ -30,10 +30,11 @@ from starlette.exceptions import HTTPException
 from werkzeug.datastructures import MIMEAccept
 from werkzeug.http import parse_accept_header
 
-from mockserver.app import MockApp, route_table
+from mockserver.app import MockApp
 from mockserver.engine import xmlcodec
 from mockserver.engine.dispatch import as_response
 from mockserver.engine.routes import RouteTable
+from mockserver.engine.specs import route_table
 from mockserver.errors import DomainError, HttpProblem, to_api_error
 from mockserver.providers.base import Provider
 
@@ -116,7 +117,7 @@ class _Handlers(Resolver):
                 kwargs["body"] = json.loads(kwargs["body"])
             media_type = _negotiate(produces) if produces else None
             arguments = {k: v for k, v in kwargs.items() if k in wanted}
-            with self.world.backend.store.transaction():
+            with self.world.world.store.transaction():
                 result = await method(**arguments)
             response = as_response(result, media_type, operation)
             return ConnexionResponse(
@@ -141,7 +142,7 @@ def _negotiate(produces: list[str]) -> str:
 def connexion_reference(world: MockApp, provider: Provider) -> AsyncApp:
     """`provider` mounted at `/<name>` by Connexion, over the handlers and state of `world`."""
     routes = route_table(provider.spec, f"/{provider.name}")
-    handlers = world.handlers[provider.name]
+    handlers = world.world.handlers[provider.name]
     app = AsyncApp(__name__)
     app.add_api(
         copy.deepcopy(routes.spec),
@@ -172,4 +173,10 @@ def connexion_reference(world: MockApp, provider: Provider) -> AsyncApp:
 
     for kind in (DomainError, HttpProblem, ProblemException, HTTPException, Exception):
         app.add_error_handler(kind, answer)
-    return app
+
+    async def catching_up(scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http":  # as the fake's World does before every provider request
+            world.world.catch_up(provider.name)
+        await app(scope, receive, send)
+
+    return catching_up

@@ -21,15 +21,17 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 import pytest
 
-from mockserver.app import MockApp, create_app, route_table
+from mockserver.app import MockApp, create_app
 from mockserver.engine import xmlcodec
 from mockserver.engine.binding import bind, compile_binder
 from mockserver.engine.negotiation import choose_like_web_api, choose_media_type
 from mockserver.engine.plan import FORM, Body
+from mockserver.engine.specs import route_table
 from mockserver.engine.validation import InvalidInput, SchemaCheck
 from mockserver.providers.base import Provider
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.providers.twosms import PROVIDER as TWOSMS
+from mockserver.world import World
 
 from .corpus import (
     readme_requests,
@@ -185,7 +187,7 @@ def explanation(disagreement: Disagreement) -> str | None:
 
 def _world() -> MockApp:
     world = create_app(seed=7, deterministic_secrets=True)
-    world.backend.clock.freeze(FROZEN_AT)
+    world.world.clock.freeze(FROZEN_AT)
     return world
 
 
@@ -224,14 +226,22 @@ async def _replay(
                 replay.successes[operation.operation_id] += 1
             if ours.status_code != theirs.status_code or (success and ours.content != theirs.content):
                 replay.disagreements.append(Disagreement(request, ours, theirs))
-                reference_world.backend.restore(fake.backend.snapshot())
+                _copy_state(fake.world, reference_world.world)
     return replay
+
+
+def _copy_state(source: World, target: World) -> None:
+    """`target`'s store, id streams and outbox become `source`'s (after a disagreement, so the next
+    request meets the same state in both)."""
+    target.store.restore(source.store.snapshot())
+    target.ids.restore(source.ids.state())
+    target.outbox.restore(source.outbox.snapshot())
 
 
 def _demo_token(*worlds: MockApp) -> str:
     """A bearer token issued in each world: equal, as the worlds are built alike."""
     tokens = {
-        w.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
+        w.world.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
         for w in worlds
     }
     assert len(tokens) == 1

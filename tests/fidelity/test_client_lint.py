@@ -71,12 +71,12 @@ def applied(live: MockServer, what: tuple[str, str]) -> bool:
 @pytest.mark.parametrize("code", sorted(FORGIVEN_JSON))
 def test_json_the_real_server_forgives_is_applied_with_a_warning_or_refused_under_strict(live, twosms, code):
     body, effect, where = FORGIVEN_JSON[code]
-    before = live.app.backend.store.snapshot()
+    before = live.app.world.store.snapshot()
     answer = twosms.put(UPDATE, json=body)
-    if live.app.strict:
+    if live.app.settings.strict:
         assert answer.status_code == 400, answer.text
         assert answer.json()["Error"]["ErrorCode"] == "INVALID_REQUEST"
-        assert live.app.backend.store.snapshot() == before
+        assert live.app.world.store.snapshot() == before
         assert "x-mockserver-warnings" not in answer.headers
         assert live.journal.warnings() == []
         return
@@ -100,7 +100,7 @@ def test_xml_forgiven_as_xmlserializer_does(live, twosms, code):
     extra, where = XML_CASES[code]
     content_before = message(live).content
     answer = twosms.put(UPDATE, content=xml_details(extra), headers={"Content-Type": "application/xml"})
-    if live.app.strict:
+    if live.app.settings.strict:
         assert answer.status_code == 400 and "INVALID_REQUEST" in answer.text  # `*/*`: JSON (T6)
         return
     assert answer.status_code == 200, answer.text
@@ -111,16 +111,16 @@ def test_xml_forgiven_as_xmlserializer_does(live, twosms, code):
 
 def test_a_wrong_case_xml_element_names_the_right_one(live, twosms):
     twosms.put(UPDATE, content=xml_details("<content>x</content>"), headers={"Content-Type": "text/xml"})
-    if not live.app.strict:
+    if not live.app.settings.strict:
         assert "is not <Content>" in live.journal.warnings()[0]
 
 
 def test_a_case_insensitive_match_still_checks_the_value(live, twosms):
-    before = live.app.backend.store.snapshot()
+    before = live.app.world.store.snapshot()
     answer = twosms.put(UPDATE, json={**DETAILS, "noofreads": "three"})
     assert answer.status_code == 400
-    assert "/NoOfReads" in answer.json()["Error"]["ErrorReason"] or live.app.strict
-    assert live.app.backend.store.snapshot() == before
+    assert "/NoOfReads" in answer.json()["Error"]["ErrorReason"] or live.app.settings.strict
+    assert live.app.world.store.snapshot() == before
 
 
 def test_null_for_a_required_member_is_still_a_400(live, twosms):
@@ -131,7 +131,7 @@ def test_null_for_a_required_member_is_still_a_400(live, twosms):
 
 def test_the_later_of_two_spellings_counts_as_in_json_net(live, twosms):
     answer = twosms.put(UPDATE, json={**DETAILS, "Content": "first", "CONTENT": "second"})
-    if live.app.strict:
+    if live.app.settings.strict:
         assert answer.status_code == 400
     else:
         assert answer.status_code == 200 and message(live).content == "second"
@@ -145,7 +145,7 @@ def test_a_send_binds_nested_members_and_leaves_map_keys_alone(live, twosms):
         "options": {"sender": "Clinic", "reference": None},
     }
     answer = twosms.post("/api/v2/sms/messages", json=send)
-    if live.app.strict:
+    if live.app.settings.strict:
         assert answer.status_code == 400
         return
     assert answer.status_code == 200, answer.text
@@ -166,14 +166,14 @@ def test_a_send_binds_nested_members_and_leaves_map_keys_alone(live, twosms):
 def test_jframework_never_warns(live):
     live.reset()
     body = {"appIntegrationId": "twilio", "name": "n", "username": "u", "password": "p", "phoneNumber": "+15550100123", "Mood": 1}  # fmt: skip
-    answer = httpx.post(f"{live.jframework_url}/api/v1/app-integrations/sms", headers=ADMIN, json=body)
+    answer = httpx.post(f"{live.url_for('jframework')}/api/v1/app-integrations/sms", headers=ADMIN, json=body)
     assert answer.status_code == 201, answer.text  # J14: unknown JSON fields are ignored, as documented
     assert live.journal.warnings() == []
 
 
 def test_assert_no_warnings_names_each_warning(live, twosms):
     twosms.put(UPDATE, json={**DETAILS, "content": "x"})
-    if live.app.strict:
+    if live.app.settings.strict:
         live.assert_no_warnings()
         return
     with pytest.raises(AssertionError, match=r"(?s)1 client warning.*member-case /content"):
@@ -220,9 +220,9 @@ import httpx
 import pytest
 
 def update(server):
-    token = httpx.post(f"{server.twosms_url}/Token", data={"grant_type": "client_credentials",
+    token = httpx.post(f"{server.url_for('twosms')}/Token", data={"grant_type": "client_credentials",
         "client_id": "demo-client", "client_secret": "demo-secret"}).json()["access_token"]
-    return httpx.put(f"{server.twosms_url}/api/v1/sms/messages/MESSAGE",
+    return httpx.put(f"{server.url_for('twosms')}/api/v1/sms/messages/MESSAGE",
         headers={"Authorization": f"Bearer {token}"}, json=BODY)
 
 @pytest.mark.mockserver_strict
@@ -251,4 +251,4 @@ def test_a_jquery_form_is_read_as_web_api_reads_it_or_flat_under_strict(live, tw
     headers = {"Content-Type": "application/x-www-form-urlencoded"}
     answer = twosms.post("/api/v2/sms/messages", content=form, headers=headers)
     # Strict reads a form as Connexion does: flat fields, so `Contacts[...]` is no member of MessageV2.
-    assert answer.status_code == (400 if live.app.strict else 200), answer.text
+    assert answer.status_code == (400 if live.app.settings.strict else 200), answer.text

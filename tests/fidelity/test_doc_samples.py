@@ -205,7 +205,7 @@ def test_the_jframework_samples_as_printed_are_answered_in_the_documented_shape(
     create_sample, create_answer = re.findall(r"```json\n(.*?)```", JFRAMEWORK_NOTES, flags=re.DOTALL)[:2]
     put_body = re.search(r"\n(\{\n  \"appIntegrationId\".*?\n\})", JFRAMEWORK_PAGE, flags=re.DOTALL)
     assert put_body is not None and update_sample == []  # GitBook pages print no "Sample:" label
-    with httpx.Client(base_url=live.jframework_url, headers=ADMIN, timeout=10) as client:
+    with httpx.Client(base_url=live.url_for("jframework"), headers=ADMIN, timeout=10) as client:
         created = client.post("/api/v1/app-integrations/sms", json=jframework_request(create_sample))
         assert created.status_code == 201, created.text
         assert created.headers["content-type"] == "application/json"

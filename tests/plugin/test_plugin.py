@@ -15,9 +15,9 @@ SEND = """
 import httpx
 
 def send(server, phone, text):
-    token = httpx.post(f"{server.twosms_url}/Token", data={"grant_type": "client_credentials",
+    token = httpx.post(f"{server.url_for('twosms')}/Token", data={"grant_type": "client_credentials",
         "client_id": "demo-client", "client_secret": "demo-secret"}).json()["access_token"]
-    httpx.post(f"{server.twosms_url}/api/v2/sms/messages", headers={"Authorization": f"Bearer {token}"},
+    httpx.post(f"{server.url_for('twosms')}/api/v2/sms/messages", headers={"Authorization": f"Bearer {token}"},
         json={"Type": 1, "Content": text, "Contacts": {"QuickRecipients": {phone: 2}}, "Options": {}}
     ).raise_for_status()
 """
@@ -72,7 +72,7 @@ def test_the_marker_adds_fixture_files_for_one_test(pytester):
 
             def status(server):
                 headers = {"Brand-URL": "marked.example.com", "Auth-Key": "marked-key"}
-                return httpx.get(f"{server.jframework_url}/api/v1/app-integrations/sms", headers=headers).status_code
+                return httpx.get(f"{server.url_for('jframework')}/api/v1/app-integrations/sms", headers=headers).status_code
 
             @pytest.mark.mockserver_fixtures("extra.yaml")
             def test_marked(mockserver):
@@ -92,7 +92,7 @@ import httpx
 def test_brands(mockserver):
     def status(brand, key):
         headers = {"Brand-URL": brand, "Auth-Key": key}
-        return httpx.get(f"{mockserver.jframework_url}/api/v1/app-integrations/sms", headers=headers).status_code
+        return httpx.get(f"{mockserver.url_for('jframework')}/api/v1/app-integrations/sms", headers=headers).status_code
     assert status("marked.example.com", "marked-key") == 200
     assert status("demo.example.com", "demo-admin-key") == {demo}
 """
@@ -129,9 +129,9 @@ def test_parallel_tenants_under_xdist_never_see_each_other(pytester):
             def test_tenant_{n}(mockserver_tenant, mockserver_session):
                 import httpx
                 creds = mockserver_tenant.twosms
-                token = httpx.post(f"{{mockserver_session.twosms_url}}/Token", data={{"grant_type": "client_credentials",
+                token = httpx.post(f"{{mockserver_session.url_for('twosms')}}/Token", data={{"grant_type": "client_credentials",
                     "client_id": creds["clientId"], "client_secret": creds["clientSecret"]}}).json()["access_token"]
-                httpx.post(f"{{mockserver_session.twosms_url}}/api/v2/sms/messages",
+                httpx.post(f"{{mockserver_session.url_for('twosms')}}/api/v2/sms/messages",
                     headers={{"Authorization": f"Bearer {{token}}"}},
                     json={{"Type": 1, "Content": "tenant {n}", "Contacts": {{"ContactID": {{"16": 2}}}}, "Options": {{}}}},
                 ).raise_for_status()

@@ -53,16 +53,16 @@ def test_stored_messages_and_the_outbox_are_capped_the_oldest_going_first():
     from mockserver.providers.twosms.records import MESSAGES
 
     app = create_app(max_messages=3, outbox_limit=2)
-    model = app.handlers["twosms"].model
+    model = app.world.handlers["twosms"].model
     caller = model.authenticate(model.issue_token("client_credentials", "demo-client", "demo-secret").token)
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         stored_before = [m.id for m in tx.rows(MESSAGES)]
     sent = [
         model.send(caller, {"Type": 1, "Content": f"m{i}", "Options": {}, "Contacts": {"QuickRecipients": {"+15550100001": 2}}})
         for i in range(4)
     ]  # fmt: skip
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         kept = [m.id for m in tx.rows(MESSAGES)]
     assert kept == [s.message.id for s in sent[-3:]]  # the fixtures' messages went first, then m0
     assert not set(stored_before) & set(kept)
-    assert [m.text for m in app.backend.outbox.messages()] == ["m2", "m3"]
+    assert [m.text for m in app.world.outbox.messages()] == ["m2", "m3"]

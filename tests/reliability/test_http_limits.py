@@ -8,14 +8,14 @@ import httpx
 import pytest
 
 from mockserver import MockServer
-from mockserver.http_limits import HttpLimits
+from mockserver.settings import Limits
 
 AUTH = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
 
 
 @pytest.fixture(scope="module")
 def server():
-    with MockServer(limits=HttpLimits(header_timeout=0.5)) as live:
+    with MockServer(limits=Limits(header_timeout=0.5)) as live:
         yield live
 
 
@@ -54,7 +54,7 @@ def test_a_huge_header_is_cut_off_early_not_parsed_to_the_end(server):
 def test_a_body_that_arrives_with_the_headers_does_not_count_against_them(server):
     body = b'{"name": "' + b"x" * 900_000 + b'"}'
     answer = httpx.put(
-        f"{server.jframework_url}/api/v1/app-integrations/sms/demoSmsSetting0001",
+        f"{server.url_for('jframework')}/api/v1/app-integrations/sms/demoSmsSetting0001",
         content=body,
         headers={**AUTH, "Content-Type": "application/json"},
     )
@@ -77,7 +77,7 @@ def test_keep_alive_requests_get_the_header_time_afresh(server):
 
 
 def test_connections_past_the_limit_are_answered_503():
-    with MockServer(limits=HttpLimits(max_connections=4)) as live:
+    with MockServer(limits=Limits(max_connections=4)) as live:
         held = [socket.create_connection(("127.0.0.1", live.port), timeout=10) for _ in range(4)]
         try:
             assert httpx.get(f"{live.url}/__admin/health").status_code == 503

@@ -30,7 +30,7 @@ def test_an_unknown_docs_asset_is_a_quiet_404(server, path):
 
 
 def test_head_on_a_get_operation_is_its_headers_without_the_body(server):
-    url = f"{server.jframework_url}/api/v1/app-integrations/sms/demoSmsSetting0001"
+    url = f"{server.url_for('jframework')}/api/v1/app-integrations/sms/demoSmsSetting0001"
     got, head = httpx.get(url, headers=JFRAMEWORK_AUTH), httpx.head(url, headers=JFRAMEWORK_AUTH)
     assert (head.status_code, head.content) == (200, b"")
     assert head.headers["content-length"] == str(len(got.content))

@@ -23,20 +23,20 @@ def live(request: pytest.FixtureRequest) -> Iterator[MockServer]:
 @pytest.fixture
 def twosms(live: MockServer) -> Iterator[httpx.Client]:
     live.reset()
-    token = httpx.post(f"{live.twosms_url}/Token", data=CLIENT).json()["access_token"]
+    token = httpx.post(f"{live.url_for('twosms')}/Token", data=CLIENT).json()["access_token"]
     headers = {
         "Authorization": f"Bearer {token}",
         "Content-Type": "application/xml",
         "Accept": "application/xml",
     }
-    with httpx.Client(base_url=live.twosms_url, headers=headers) as client:
+    with httpx.Client(base_url=live.url_for("twosms"), headers=headers) as client:
         yield client
 
 
 @pytest.mark.parametrize("attrs", [' Extra="1"', f' Big="{"x" * 900_000}"'], ids=["unknown", "900-kb"])
 def test_an_unknown_attribute_is_ignored_with_a_warning_or_refused_under_strict(live, twosms, attrs):
     answer = twosms.post("/api/v1/sms/messages/replies", content=REPLY.format(attrs=attrs).encode())
-    if live.app.strict:
+    if live.app.settings.strict:
         assert answer.status_code == 400 and "<ErrorCode>INVALID_REQUEST</ErrorCode>" in answer.text
         assert live.journal.warnings() == []
         return

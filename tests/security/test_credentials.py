@@ -6,11 +6,15 @@ from mockserver import create_app
 
 
 def issue(app) -> str:
-    return app.handlers["twosms"].model.issue_token("client_credentials", "demo-client", "demo-secret").token
+    return (
+        app.world.handlers["twosms"]
+        .model.issue_token("client_credentials", "demo-client", "demo-secret")
+        .token
+    )
 
 
 def advanced_send(app) -> tuple[str, list[str]]:
-    model = app.handlers["twosms"].model
+    model = app.world.handlers["twosms"].model
     caller = model.authenticate(issue(app))
     result = model.send(
         caller, {"Type": 0, "Content": "x", "Options": {}, "Contacts": {"ContactID": {"16": 2}}}
@@ -46,7 +50,7 @@ def test_expired_tokens_are_purged_so_issuing_all_day_does_not_grow_the_fake():
     app = create_app()
     for _ in range(PURGE_TOKENS_ABOVE):
         issue(app)
-    app.backend.clock.advance(timedelta(hours=9))  # past every token's 8 hours
+    app.world.clock.advance(timedelta(hours=9))  # past every token's 8 hours
     fresh = issue(app)
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         assert [t.token for t in tx.rows(TOKENS)] == [fresh]

@@ -17,12 +17,12 @@ DEMO = {"grant_type": "client_credentials", "client_id": "demo-client", "client_
 
 
 def token(server: MockServer) -> str:
-    return httpx.post(f"{server.twosms_url}/Token", data=DEMO, timeout=10).json()["access_token"]
+    return httpx.post(f"{server.url_for('twosms')}/Token", data=DEMO, timeout=10).json()["access_token"]
 
 
 def credits(server: MockServer, bearer: str) -> httpx.Response:
     headers = {"Authorization": f"Bearer {bearer}"}
-    return httpx.get(f"{server.twosms_url}/api/v1/admin/accounts", headers=headers, timeout=10)
+    return httpx.get(f"{server.url_for('twosms')}/api/v1/admin/accounts", headers=headers, timeout=10)
 
 
 def test_the_clock_a_scheduled_send_and_a_tokens_expiry_survive_a_restart(tmp_path):
@@ -33,7 +33,7 @@ def test_the_clock_a_scheduled_send_and_a_tokens_expiry_survive_a_restart(tmp_pa
         body = {"Type": 1, "Content": "Tomorrow's reminder", "Options": {"DateToSend": "2026-06-02T09:00:00Z"},
                 "Contacts": {"QuickRecipients": {"+15550109999": 2}}}  # fmt: skip
         sent = httpx.post(
-            f"{server.twosms_url}/api/v2/sms/messages",
+            f"{server.url_for('twosms')}/api/v2/sms/messages",
             json=body,
             headers={"Authorization": f"Bearer {bearer}"},
             timeout=10,

@@ -20,6 +20,7 @@ from mockserver.errors import FixtureError
 from mockserver.fixtures import FixtureDocument
 from mockserver.providers.jframework.model import SETTINGS as SMS
 from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES
+from mockserver.settings import Settings
 from mockserver.state.statefile import StateFileError
 from mockserver.world import World
 
@@ -43,17 +44,19 @@ BROKEN = FixtureDocument(
 
 
 def world(state: Path | None = None, **options: Any) -> World:
-    return World(registry.discover(), seed=7, deterministic_secrets=True, state=state, **options)
+    fixtures = options.pop("fixtures", None)
+    settings = Settings.of(fixtures, seed=7, deterministic_secrets=True, state=state, **options)
+    return World(registry.discover(), settings)
 
 
 def contents(w: World) -> dict[str, list[tuple[Any, Any]]]:
     """Every non-empty table, in order, with the outbox and the fake clock."""
-    tables = {name: list(rows.items()) for name, rows in w.backend.store.snapshot().items() if rows}
-    return {"tables": tables, "outbox": w.backend.outbox.messages(), "clock": w.backend.clock.state()}
+    tables = {name: list(rows.items()) for name, rows in w.store.snapshot().items() if rows}
+    return {"tables": tables, "outbox": w.outbox.messages(), "clock": w.clock.state()}
 
 
 def rename_default(w: World, name: str) -> None:
-    with w.backend.store.transaction() as tx:
+    with w.store.transaction() as tx:
         setting = tx.get(SMS, "demoSmsSetting0001")
         tx.put(SMS, setting.id, type(setting)(**{**_fields(setting), "name": name}))
 
@@ -82,8 +85,8 @@ STEPS = [
     ("send an SMS", lambda w: send(w, "hello 1")),
     ("take a snapshot", lambda w: w.snapshot("one")),
     ("delete a message", lambda w: _delete_first_message(w)),
-    ("freeze the clock", lambda w: w.backend.clock.freeze(FROZEN)),
-    ("advance the clock", lambda w: w.backend.clock.advance(timedelta(hours=3))),
+    ("freeze the clock", lambda w: w.clock.freeze(FROZEN)),
+    ("advance the clock", lambda w: w.clock.advance(timedelta(hours=3))),
     ("create a tenant", lambda w: w.create_tenant()),
     ("restore the snapshot", lambda w: w.restore("one")),
     ("load fixtures", lambda w: w.load([EXTRA])),
@@ -93,12 +96,12 @@ STEPS = [
     ("mark the baseline", lambda w: w.mark_baseline()),
     ("change again and reset", lambda w: (rename_default(w, "again"), w.reset())),
     ("delete the snapshot", lambda w: w.delete_snapshot("one")),
-    ("clear the outbox", lambda w: w.backend.outbox.clear()),
+    ("clear the outbox", lambda w: w.outbox.clear()),
 ]
 
 
 def _delete_first_message(w: World) -> None:
-    with w.backend.store.transaction() as tx:
+    with w.store.transaction() as tx:
         first = tx.oldest(MESSAGES)
         tx.delete(MESSAGES, first.id)
 
@@ -168,12 +171,12 @@ def test_fixtures_apply_to_a_new_file_only_unless_the_state_is_reset(tmp_path, f
     first.close()
     again = world(path, fixtures=[fixture_file])  # a file with a world is opened as it is
     assert again.resumed
-    assert again.backend.store.snapshot()[SMS]["demoSmsSetting0001"].name == "kept"
+    assert again.store.snapshot()[SMS]["demoSmsSetting0001"].name == "kept"
     again.close()
     fresh = world(path, fixtures=[fixture_file], reset_state=True)
     try:
         assert not fresh.resumed
-        assert "demoSmsSetting0001" not in fresh.backend.store.snapshot().get(SMS, {})
+        assert "demoSmsSetting0001" not in fresh.store.snapshot().get(SMS, {})
         assert fresh.snapshots == []
     finally:
         fresh.close()
@@ -208,7 +211,7 @@ def test_a_refused_fixture_load_writes_nothing(tmp_path):
     try:
         assert contents(again) == before
         again.reset()  # the baseline did not take the broken document either
-        assert "x.example.com" not in str(again.backend.store.snapshot())
+        assert "x.example.com" not in str(again.store.snapshot())
     finally:
         again.close()
 
@@ -253,12 +256,12 @@ def test_credits_and_scheduled_state_survive_as_records(tmp_path):
     path = tmp_path / "world.db"
     first = world(path)
     send(first, "one credit")
-    credits = first.backend.store.snapshot()[ACCOUNTS]
+    credits = first.store.snapshot()[ACCOUNTS]
     first.close()
     again = world(path)
     try:
-        assert again.backend.store.snapshot()[ACCOUNTS] == credits
-        assert [m.text for m in again.backend.outbox.messages()] == ["one credit"]
+        assert again.store.snapshot()[ACCOUNTS] == credits
+        assert [m.text for m in again.outbox.messages()] == ["one credit"]
     finally:
         again.close()
 
@@ -371,7 +374,7 @@ def test_a_failed_control_action_after_a_clean_restart_reads_back_the_rows_not_t
         rename_default(again, "after the restart")
         before = contents(again)
         with pytest.raises(RuntimeError), again._kept.atomic():
-            again.backend.clock.advance(timedelta(hours=1))
+            again.clock.advance(timedelta(hours=1))
             raise RuntimeError("a control action that fails half-way")
         assert contents(again) == before  # memory read back from the file: the rename is still there
     finally:

@@ -36,7 +36,7 @@ EXTRA_BRAND = """
 
 def test_later_files_add_to_earlier_ones(tmp_path):
     app = create_app(["default", write(tmp_path, "extra.yaml", EXTRA_BRAND)])
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         ids = sorted(s.id for s in tx.rows(SETTINGS))
     assert ids == ["demoSmsSetting0001", "extraSetting000001", "otherSmsSetting001"]
 
@@ -55,7 +55,7 @@ def test_an_entry_with_a_known_id_replaces_the_earlier_one(tmp_path):
         """,
     )
     app = create_app(["default", rename])
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         setting = tx.get(SETTINGS, "demoSmsSetting0001")
     assert (setting.name, setting.app_integration_id) == ("Renamed", "vonage")
 
@@ -106,7 +106,7 @@ def test_rule_problems_are_reported_and_nothing_is_loaded(tmp_path):
 
 def test_loading_into_a_running_app_is_all_or_nothing(tmp_path):
     app = create_app()
-    before = app.backend.store.snapshot()
+    before = app.world.store.snapshot()
     good = write(tmp_path, "good.yaml", EXTRA_BRAND)
     broken = write(
         tmp_path,
@@ -115,7 +115,7 @@ def test_loading_into_a_running_app_is_all_or_nothing(tmp_path):
     )
     with pytest.raises(FixtureError, match=r"already belongs to brand demo\.example\.com"):
         app.world.load([read_document(good), read_document(broken)])
-    assert app.backend.store.snapshot() == before
+    assert app.world.store.snapshot() == before
 
 
 @pytest.mark.parametrize(

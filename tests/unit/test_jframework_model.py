@@ -18,7 +18,8 @@ from mockserver.providers.jframework.model import (
     brand_host,
     parse_status,
 )
-from mockserver.state.backend import Backend
+from mockserver.settings import Settings
+from mockserver.world import World
 
 WORLD = {
     "appIntegrations": [
@@ -69,8 +70,8 @@ def command(**overrides):
 
 
 @pytest.fixture
-def backend() -> Backend:
-    backend = Backend(seed=1)
+def backend() -> World:
+    backend = World([], Settings(seed=1, fixtures=()))
     backend.clock.freeze(datetime(2026, 3, 1, tzinfo=UTC))
     with backend.store.transaction() as tx:
         fixtures.load(tx, WORLD, backend.clock)
@@ -78,7 +79,7 @@ def backend() -> Backend:
 
 
 @pytest.fixture
-def jfw(backend: Backend) -> JFramework:
+def jfw(backend: World) -> JFramework:
     return JFramework(backend.store, backend.clock, backend.ids, backend.outbox)
 
 
@@ -133,14 +134,14 @@ def test_viewer_may_read_but_not_write(jfw: JFramework):
             write()
 
 
-def test_create_gives_a_seeded_id_the_clock_time_and_active_status(jfw: JFramework, backend: Backend):
+def test_create_gives_a_seeded_id_the_clock_time_and_active_status(jfw: JFramework, backend: World):
     view = jfw.create_setting(ADMIN, command())
     assert len(view.setting.id) == 18 and view.setting.id.isalnum()
     assert view.setting.created == backend.clock.now()
     assert view.setting.status == "Active"
     assert view.setting.is_default is False
     assert view.integration.id == "twilio"
-    again = Backend(seed=1)
+    again = World([], Settings(seed=1, fixtures=()))
     assert view.setting.id == again.ids.alphanumeric("jframework.setting", 18)
 
 
@@ -178,13 +179,13 @@ def test_delete_is_hard_and_may_leave_no_default(jfw: JFramework):
         jfw.get_setting(ADMIN, "first")
 
 
-def test_list_is_oldest_first(jfw: JFramework, backend: Backend):
+def test_list_is_oldest_first(jfw: JFramework, backend: World):
     backend.clock.advance(timedelta(days=-400))
     older = jfw.create_setting(ADMIN, command(name="Older")).setting
     assert [v.setting.id for v in jfw.list_settings(ADMIN)] == [older.id, "first"]
 
 
-def test_test_send_checks_listed_credentials_and_records_the_sms(jfw: JFramework, backend: Backend):
+def test_test_send_checks_listed_credentials_and_records_the_sms(jfw: JFramework, backend: World):
     sms = TestMessage("bad", "pass", "+15005550006", "+15550100001", "hello")
     assert jfw.send_test(ADMIN, "strict", sms) is False
     assert backend.outbox.messages() == []
@@ -199,7 +200,7 @@ def test_test_send_checks_listed_credentials_and_records_the_sms(jfw: JFramework
         jfw.send_test(ADMIN, "nope", ok)
 
 
-def test_a_rate_limited_key_gets_429_until_the_window_turns(backend: Backend, jfw: JFramework):
+def test_a_rate_limited_key_gets_429_until_the_window_turns(backend: World, jfw: JFramework):
     from mockserver.providers.jframework.model import RateLimited
 
     limited = {
@@ -230,12 +231,12 @@ def test_the_brand_index_follows_creates_defaults_deletes_and_rollbacks():
     from mockserver.providers.jframework.model import DEFAULTS, brand_settings
 
     app = create_app()
-    model = app.handlers["jframework"].model
+    model = app.world.handlers["jframework"].model
     caller = model.authenticate("demo.example.com", "demo-admin-key")
     body = {"appIntegrationId": "twilio", "name": "n", "username": "u", "password": "p",
             "phoneNumber": "+15005550006", "isDefault": True}  # fmt: skip
     created = model.create_setting(caller, body)
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         assert tx.get(DEFAULTS, "demo.example.com") == created.setting.id
         ids = [s.id for s in brand_settings(tx, "demo.example.com")]
         assert created.setting.id in ids and all(
@@ -244,7 +245,7 @@ def test_the_brand_index_follows_creates_defaults_deletes_and_rollbacks():
         other_defaults = [s.id for s in brand_settings(tx, "other.example.com") if s.is_default]
     assert [v.setting.id for v in model.list_settings(caller) if v.setting.is_default] == [created.setting.id]
     model.delete_setting(caller, created.setting.id)
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         assert tx.get(DEFAULTS, "demo.example.com") is None
         assert created.setting.id not in [s.id for s in brand_settings(tx, "demo.example.com")]
         assert [s.id for s in brand_settings(tx, "other.example.com") if s.is_default] == other_defaults

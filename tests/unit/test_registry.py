@@ -12,9 +12,9 @@ import pytest
 
 from mockserver import registry
 from mockserver.app import create_app
-from mockserver.fixtures import load_yaml
 from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.registry import ProviderError
+from mockserver.resources import load_yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 

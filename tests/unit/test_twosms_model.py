@@ -18,7 +18,8 @@ from mockserver.providers.twosms.errors import (
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES, Caller
 from mockserver.providers.twosms.segments import is_gsm7, segments
-from mockserver.state.backend import Backend
+from mockserver.settings import Settings
+from mockserver.world import World
 
 ACCOUNT = "71a9437e-9ae2-410d-b3d1-983c44a55dcd"
 MESSAGE = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
@@ -50,8 +51,8 @@ WORLD = {
 
 
 @pytest.fixture
-def backend() -> Backend:
-    backend = Backend(seed=5)
+def backend() -> World:
+    backend = World([], Settings(seed=5, fixtures=()))
     backend.clock.freeze(datetime(2026, 6, 1, tzinfo=UTC))
     with backend.store.transaction() as tx:
         fixtures.load(tx, WORLD, backend)
@@ -59,11 +60,11 @@ def backend() -> Backend:
 
 
 @pytest.fixture
-def sms(backend: Backend) -> TwoSms:
-    return TwoSms(backend.store, backend.clock, backend.ids, backend.outbox, lambda: "http://fake")
+def sms(backend: World) -> TwoSms:
+    return TwoSms(backend.store, backend.clock, backend.ids, backend.outbox, "http://fake")
 
 
-def balance(backend: Backend) -> int:
+def balance(backend: World) -> int:
     with backend.store.transaction() as tx:
         return tx.get(ACCOUNTS, ACCOUNT).credits
 
@@ -74,7 +75,7 @@ def test_gsm7_detection_and_segment_boundaries():
     assert [segments("ł" * n) for n in (70, 71, 134, 135)] == [1, 2, 2, 3]
 
 
-def test_tokens_last_eight_hours_and_bad_grants_are_refused(sms: TwoSms, backend: Backend):
+def test_tokens_last_eight_hours_and_bad_grants_are_refused(sms: TwoSms, backend: World):
     token = sms.issue_token("client_credentials", "c", "s")
     assert sms.authenticate(token.token) == CALLER
     backend.clock.advance(timedelta(hours=8))
@@ -91,11 +92,11 @@ def test_a_failed_request_does_not_even_advance_the_id_sequence(sms: TwoSms):
     with pytest.raises(ContactNotFound):
         sms.send(CALLER, request)
     first = sms.send(CALLER, {"Type": 1, "Content": "x", "Contacts": {"ContactID": {"16": 2}}, "Options": {}})
-    fresh = Backend(seed=5)
+    fresh = World([], Settings(seed=5, fixtures=()))
     assert first.message.id == fresh.ids.uuid("twosms.message")
 
 
-def test_update_is_all_or_nothing_and_charges_only_new_sms_recipients(sms: TwoSms, backend: Backend):
+def test_update_is_all_or_nothing_and_charges_only_new_sms_recipients(sms: TwoSms, backend: World):
     with pytest.raises(ContactNotFound):
         sms.update(CALLER, MESSAGE, {"Content": "new", "AdditionalContactID": 18, "RemoveContactID": 77})
     with backend.store.transaction() as tx:
@@ -116,7 +117,7 @@ def test_reads_dissolve_and_read_content_is_frozen(sms: TwoSms):
     sms.update(CALLER, MESSAGE, {"Content": "hello"})  # unchanged content is fine
 
 
-def test_expiry_by_clock(sms: TwoSms, backend: Backend):
+def test_expiry_by_clock(sms: TwoSms, backend: World):
     backend.clock.advance(timedelta(days=365))
     with pytest.raises(MessageExpired):
         sms.update(CALLER, MESSAGE, {})
@@ -124,14 +125,14 @@ def test_expiry_by_clock(sms: TwoSms, backend: Backend):
         sms.view(MESSAGE, "t16")
 
 
-def test_credits_are_checked_before_anything_is_sent(sms: TwoSms, backend: Backend):
+def test_credits_are_checked_before_anything_is_sent(sms: TwoSms, backend: World):
     request = {"Type": 1, "Content": "x" * 500, "Contacts": {"ContactID": {"16": 2, "18": 2}}, "Options": {}}
     with pytest.raises(InsufficientCredits):
         sms.send(CALLER, request)  # 4 segments x 2 recipients = 8 > 5
     assert backend.outbox.messages() == [] and balance(backend) == 5
 
 
-def test_email_only_recipients_cost_nothing_and_get_no_sms(sms: TwoSms, backend: Backend):
+def test_email_only_recipients_cost_nothing_and_get_no_sms(sms: TwoSms, backend: World):
     result = sms.send(
         CALLER, {"Type": 1, "Content": "x", "Contacts": {"ContactID": {"16": 1}}, "Options": {}}
     )
@@ -139,7 +140,7 @@ def test_email_only_recipients_cost_nothing_and_get_no_sms(sms: TwoSms, backend:
     assert backend.outbox.messages() == []
 
 
-def test_queued_messages_go_out_when_the_clock_gets_there(sms: TwoSms, backend: Backend):
+def test_queued_messages_go_out_when_the_clock_gets_there(sms: TwoSms, backend: World):
     later = (backend.clock.now() + timedelta(minutes=30)).isoformat()
     request = {
         "Type": 0,
@@ -162,13 +163,13 @@ def test_the_account_index_lists_an_accounts_messages_only_and_follows_eviction(
     from mockserver.providers.twosms.records import account_messages
 
     app = create_app(max_messages=1_000)
-    model = app.handlers["twosms"].model
+    model = app.world.handlers["twosms"].model
     demo = model.authenticate(model.issue_token("client_credentials", "demo-client", "demo-secret").token)
     other = model.authenticate(model.issue_token("client_credentials", "other-client", "other-secret").token)
     mine = model.send(
         demo, {"Type": 1, "Content": "x", "Options": {}, "Contacts": {"QuickRecipients": {"+15550100001": 2}}}
     )
-    with app.backend.store.transaction() as tx:
+    with app.world.store.transaction() as tx:
         demo_ids = set(tx.rows(account_messages(demo.account_id)))
         other_ids = set(tx.rows(account_messages(other.account_id)))
         assert mine.message.id in demo_ids and not demo_ids & other_ids

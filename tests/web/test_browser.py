@@ -41,12 +41,12 @@ def page(server: MockServer, browser: Browser) -> Iterator[Page]:
 
 
 def token(server: MockServer) -> str:
-    return httpx.post(f"{server.twosms_url}/Token", data=DEMO_CLIENT).json()["access_token"]
+    return httpx.post(f"{server.url_for('twosms')}/Token", data=DEMO_CLIENT).json()["access_token"]
 
 
 def send(server: MockServer, body: dict) -> dict:
     answer = httpx.post(
-        f"{server.twosms_url}/api/v2/sms/messages",
+        f"{server.url_for('twosms')}/api/v2/sms/messages",
         json=body,
         headers={"Authorization": f"Bearer {token(server)}"},
     )
@@ -145,7 +145,8 @@ def test_reset_from_the_controls_empties_the_inbox(page, server):
 def test_a_401_shows_in_the_requests_view_with_its_auth_key_masked(page, server):
     headers = {"Brand-URL": "demo.example.com", "Auth-Key": "not-the-right-key"}
     assert (
-        httpx.get(f"{server.jframework_url}/api/v1/app-integrations/sms", headers=headers).status_code == 401
+        httpx.get(f"{server.url_for('jframework')}/api/v1/app-integrations/sms", headers=headers).status_code
+        == 401
     )
     page.goto("/_/requests?status=401")
     page.locator("#requests a").first.click()
@@ -155,7 +156,7 @@ def test_a_401_shows_in_the_requests_view_with_its_auth_key_masked(page, server)
 
 
 def test_a_request_that_drew_client_warnings_shows_them(page, server):
-    token = httpx.post(f"{server.twosms_url}/Token", data=DEMO_CLIENT).json()["access_token"]
+    token = httpx.post(f"{server.url_for('twosms')}/Token", data=DEMO_CLIENT).json()["access_token"]
     body = {
         "type": 1,
         "Content": "Hi",
@@ -164,7 +165,9 @@ def test_a_request_that_drew_client_warnings_shows_them(page, server):
         "Mood": 1,
     }
     answer = httpx.post(
-        f"{server.twosms_url}/api/v2/sms/messages", headers={"Authorization": f"Bearer {token}"}, json=body
+        f"{server.url_for('twosms')}/api/v2/sms/messages",
+        headers={"Authorization": f"Bearer {token}"},
+        json=body,
     )
     assert answer.status_code == 200, answer.text
     page.goto("/_/requests?provider=twosms")
@@ -203,7 +206,7 @@ def test_faults_are_added_and_removed_from_the_controls_and_refusals_are_shown_i
     with page.expect_navigation():  # the page reloads once the rule is added
         page.click("#fault-form button")
     expect(page.locator("text=→ 503")).to_be_visible()
-    assert httpx.get(f"{server.twosms_url}/api/v1/admin/accounts").status_code == 503
+    assert httpx.get(f"{server.url_for('twosms')}/api/v1/admin/accounts").status_code == 503
     server.faults.add(provider="jframework", status=429)
     page.reload()
     with page.expect_navigation():

@@ -93,7 +93,7 @@ def test_a_full_outbox_is_shown_fifty_at_a_time(app):
 
     now = datetime.now(UTC)
     for i in range(10_000):
-        app.backend.outbox.record(OutboxMessage("twosms", "Demo", f"+1555{i:07d}", f"code {100000 + i}", now))
+        app.world.outbox.record(OutboxMessage("twosms", "Demo", f"+1555{i:07d}", f"code {100000 + i}", now))
     first = get(app, "/_/inbox").text
     assert first.count('class="card sms"') == 50 and "page 1 of 200" in first
     assert "+15550009999" in first and "+15550009949" not in first  # newest first

@@ -10,15 +10,14 @@ from pathlib import Path
 
 from acme_sms import envelope, fixtures, model
 from acme_sms.handlers import AcmeHandlers
-from mockserver.providers.base import ContractOption, Provider
-from mockserver.state.backend import Backend
+from mockserver.providers.base import ContractOption, Provider, Services
 from mockserver.state.store import Transaction
 
 HERE = Path(__file__).resolve().parent
 
 
-def _handlers(backend: Backend) -> AcmeHandlers:
-    return AcmeHandlers(model.Acme(backend.store, backend.clock, backend.ids, backend.outbox))
+def _handlers(services: Services) -> AcmeHandlers:
+    return AcmeHandlers(model.Acme(services.store, services.clock, services.ids, services.outbox))
 
 
 def _describe(tx: Transaction) -> list[str]:
@@ -33,10 +32,10 @@ def _describe(tx: Transaction) -> list[str]:
     return lines
 
 
-def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
+def _create_tenant(tx: Transaction, services: Services, tenant_id: str) -> tuple[dict[str, str], str]:
     sid = f"AC-{tenant_id}"
-    token = backend.ids.secret("acme.tenant.token", 24)
-    key = backend.ids.secret("acme.tenant.key", 24)
+    token = services.ids.secret("acme.tenant.token", 24)
+    key = services.ids.secret("acme.tenant.key", 24)
     model.add_account(tx, model.Account(sid, token, f"Tenant {tenant_id}", 100), [key])
     return {"accountSid": sid, "authToken": token, "projectKey": key}, f"acme:{sid}"
 

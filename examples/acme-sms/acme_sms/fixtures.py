@@ -6,11 +6,11 @@ from typing import Any
 
 from acme_sms.model import PROJECTS, Account, add_account
 from mockserver.errors import DomainError
-from mockserver.state.backend import Backend
+from mockserver.providers.base import Services
 from mockserver.state.store import Transaction
 
 
-def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
+def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
     """Add the accounts (an SID seen before is replaced); a project key may belong to one account."""
     for index, entry in enumerate(section.get("accounts", [])):
         for key in entry.get("projectKeys", []):

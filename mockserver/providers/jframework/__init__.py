@@ -6,20 +6,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from mockserver import resources
-from mockserver.providers.base import ContractOption, Provider
+from mockserver.providers.base import ContractOption, Provider, Services
 from mockserver.providers.jframework import envelope, fixtures, model, state_view
 from mockserver.providers.jframework.handlers import JFrameworkHandlers
 from mockserver.providers.jframework.model import BRANDS, KEYS, JFramework
-from mockserver.state.backend import Backend
 from mockserver.state.store import Transaction
 
 
-def _handlers(backend: Backend) -> JFrameworkHandlers:
-    return JFrameworkHandlers(JFramework(backend.store, backend.clock, backend.ids, backend.outbox))
+def _handlers(services: Services) -> JFrameworkHandlers:
+    return JFrameworkHandlers(JFramework(services.store, services.clock, services.ids, services.outbox))
 
 
-def _load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
-    fixtures.load(tx, section, backend.clock)
+def _load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
+    fixtures.load(tx, section, services.clock)
 
 
 def _describe(tx: Transaction) -> list[str]:
@@ -30,9 +29,9 @@ def _describe(tx: Transaction) -> list[str]:
     return lines
 
 
-def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
+def _create_tenant(tx: Transaction, services: Services, tenant_id: str) -> tuple[dict[str, str], str]:
     return model.create_tenant(
-        tx, tenant_id, admin_key=f"tenant-{tenant_id}-{backend.ids.secret('tenant.key', 16)}"
+        tx, tenant_id, admin_key=f"tenant-{tenant_id}-{services.ids.secret('tenant.key', 16)}"
     )
 
 

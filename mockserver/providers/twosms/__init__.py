@@ -8,29 +8,28 @@ from typing import Any
 import httpx
 
 from mockserver import resources
-from mockserver.providers.base import ContractOption, Provider
+from mockserver.providers.base import ContractOption, Provider, Services
 from mockserver.providers.twosms import envelope, fixtures, model, pages, state_view
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
-from mockserver.state.backend import Backend
 from mockserver.state.store import Transaction
 
 
-def _handlers(backend: Backend) -> TwoSmsHandlers:
+def _handlers(services: Services) -> TwoSmsHandlers:
     model = TwoSms(
-        backend.store,
-        backend.clock,
-        backend.ids,
-        backend.outbox,
-        lambda: backend.public_url,
-        backend.max_messages,
+        services.store,
+        services.clock,
+        services.ids,
+        services.outbox,
+        services.settings.public_url,
+        services.settings.limits.max_messages,
     )
     return TwoSmsHandlers(model)
 
 
-def _load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
-    fixtures.load(tx, section, backend)
+def _load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
+    fixtures.load(tx, section, services)
 
 
 def _describe(tx: Transaction) -> list[str]:
@@ -41,9 +40,9 @@ def _describe(tx: Transaction) -> list[str]:
     return lines
 
 
-def _create_tenant(tx: Transaction, backend: Backend, tenant_id: str) -> tuple[dict[str, str], str]:
-    account_id = backend.ids.uuid("tenant.account")
-    return model.create_tenant(tx, tenant_id, account_id, secret=backend.ids.secret("tenant.secret", 24))
+def _create_tenant(tx: Transaction, services: Services, tenant_id: str) -> tuple[dict[str, str], str]:
+    account_id = services.ids.uuid("tenant.account")
+    return model.create_tenant(tx, tenant_id, account_id, secret=services.ids.secret("tenant.secret", 24))
 
 
 CONTRACT_OPTIONS = (

@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from mockserver.errors import DomainError
+from mockserver.providers.base import Services
 from mockserver.providers.twosms.model import store_new_message
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
@@ -22,17 +23,16 @@ from mockserver.providers.twosms.records import (
     Recipient,
     contact_key,
 )
-from mockserver.state.backend import Backend
 from mockserver.state.clock import parse_instant
 from mockserver.state.store import Transaction
 
 
-def load(tx: Transaction, section: dict[str, Any], backend: Backend) -> None:
+def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
     """Add accounts with their clients, contacts, groups and messages; a known id is replaced.
 
     Raises DomainError with `field` = the JSON pointer (inside the section) of the faulty entry.
     """
-    build = _MessageBuilder(tx, backend)
+    build = _MessageBuilder(tx, services)
     for a, entry in enumerate(section.get("accounts", [])):
         where = f"/accounts/{a}"
         account_id = entry["id"].lower()
@@ -75,10 +75,10 @@ class _MessageBuilder:
     """Messages from fixture entries, built in bulk (a world may hold 100,000): link tokens drawn
     a block at a time, and each distinct date text parsed once."""
 
-    def __init__(self, tx: Transaction, backend: Backend) -> None:
+    def __init__(self, tx: Transaction, services: Services) -> None:
         self._tx = tx
-        self._now = backend.clock.now
-        self._tokens = backend.ids.secrets("twosms.contact-token", 24)
+        self._now = services.clock.now
+        self._tokens = services.ids.secrets("twosms.contact-token", 24)
         self._instants: dict[str, datetime] = {}
 
     def message(self, entry: dict[str, Any], account_id: str, where: str) -> Message:

@@ -9,7 +9,7 @@ Domain errors are in `errors.py`, records and results in `records.py`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -75,11 +75,12 @@ class TwoSms(RecipientSide):
         clock: Clock,
         ids: IdGenerator,
         outbox: Outbox,
-        public_url: Callable[[], str],
+        public_url: str,
         max_messages: int = 200_000,
     ) -> None:
         self.store, self.clock, self.ids, self.outbox = store, clock, ids, outbox
         self.public_url = public_url
+        """Where the links in an SMS point (the fake's own recipient page)."""
         self.max_messages = max_messages
 
     # -- tokens (T2, T3) -----------------------------------------------------------------------
@@ -163,7 +164,7 @@ class TwoSms(RecipientSide):
     def sms_text(self, message: Message, recipient: Recipient) -> str:
         """A standard SMS carries the text; an advanced one, the recipient's link to read it (T8)."""
         if message.type is MessageType.ADVANCED:
-            link = f"{self.public_url()}{READ_PAGE.format(id=message.id)}?contactId={recipient.token}"
+            link = f"{self.public_url}{READ_PAGE.format(id=message.id)}?contactId={recipient.token}"
             return f"{message.sender or '2SMS'} sent you a secure message: {link}"
         return message.content
 

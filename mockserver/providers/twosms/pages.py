@@ -36,7 +36,6 @@ def routes(handlers: TwoSmsHandlers, render: PageRenderer) -> list[BaseRoute]:
 
     async def read(request: Request) -> Response:
         message_id, token = request.path_params["message_id"], request.query_params.get("contactId", "")
-        model.deliver_due()
         try:
             return show_page(request, model.view(message_id, token))
         except DomainError as exc:
