@@ -8,7 +8,6 @@ from typing import Any
 import schemathesis
 
 from mockserver import registry
-from mockserver.engine import xmlcodec
 from mockserver.engine.dispatch import WARNINGS_HEADER
 from mockserver.engine.routes import Operation
 from mockserver.engine.specs import route_table
@@ -32,7 +31,8 @@ def deserialize_xml(ctx: Any, response: Any) -> Any:
     title = ctx.operation.schema.raw_schema["info"]["title"]
     operation = _operations()[(title, ctx.operation.definition.raw["operationId"])]
     media_type = response.headers.get("content-type", ["application/xml"])[0].split(";")[0]
-    return xmlcodec.loads(response.content, operation.response_schema(response.status_code, media_type))
+    schema = operation.response_schema(response.status_code, media_type)
+    return operation.xml.loads(response.content, schema)
 
 
 TEXT_BLIND_SPOTS = {"AcceptedNegativeData", "RejectedPositiveData"}

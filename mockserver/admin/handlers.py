@@ -15,7 +15,7 @@ from mockserver.errors import FixtureError, HttpProblem
 from mockserver.fixtures import FixtureDocument, parse_document
 from mockserver.state.clock import isoformat, parse_instant
 from mockserver.state.journal import MASK, SECRET_FIELDS, JournalEntry
-from mockserver.state.outbox import OutboxMessage
+from mockserver.state.outbox import OutboxMessage, OutboxQuery
 from mockserver.version import __version__
 from mockserver.world import SnapshotLimit
 
@@ -111,18 +111,15 @@ class AdminHandlers:
         wait: float | None = None,
         disconnected: Callable[[], Awaitable[None]] | None = None,
     ) -> Any:
-        after = _instant(since, "since")
-
-        def accepts(m: OutboxMessage) -> bool:
-            return (
-                (provider is None or m.provider == provider)
-                and (to is None or m.to == to)
-                and (from_ is None or m.sender == from_)
-                and (contains is None or contains in m.text)
-                and (after is None or m.sent_at >= after)
-                and (message_id is None or m.message_id == message_id)
-                and (tenant is None or self.world.tenant_of(m.extra.get("owner")) == tenant)
-            )
+        accepts = OutboxQuery(
+            provider=provider,
+            to=to,
+            sender=from_,
+            contains=contains,
+            since=_instant(since, "since"),
+            message_id=message_id,
+            owner=None if tenant is None else (lambda owner: self.world.tenant_of(owner) == tenant),
+        )
 
         if not wait:
             return {"messages": [self._outbox_json(m) for m in self._matching(accepts)]}

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.engine.xmlcodec import merged_all_of
+from mockserver.engine.xmlschema import merged_all_of
 from mockserver.errors import ClientWarning, SpecError
 
 BINDINGS = ("openapi", "web-api")

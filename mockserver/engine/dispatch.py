@@ -246,7 +246,7 @@ class Api:
             return
         try:
             value = (
-                xmlcodec.loads(response.body, check.schema)
+                operation.xml.loads(response.body, check.schema)
                 if is_xml(response.media_type)
                 else json.loads(response.body)
             )

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from mockserver.engine.binding import declared_properties
-from mockserver.engine.xmlcodec import merged_all_of
+from mockserver.engine.xmlschema import merged_all_of
 from mockserver.errors import Problem
 
 MAX_DEPTH = 16

@@ -61,6 +61,8 @@ class Body:
     binding: str = "openapi"
     xml_root: str = "*"
     """The root element an XML body of this schema has (where its warnings' XML paths start)."""
+    xml: xmlcodec.XmlCodec | None = None
+    """The spec's XML codec (None: one made for each body, as for a body read on its own)."""
 
     def decode(self, raw: bytes, charset: str, media_type: str) -> Any:
         """The body as data, by the request's own media type; bytes for a type with no decoder."""
@@ -68,7 +70,8 @@ class Body:
             return decode_json(raw, charset)
         if is_xml(media_type):
             try:
-                return xmlcodec.loads(raw, self.check.schema if self.check else {})
+                codec = self.xml or xmlcodec.XmlCodec()
+                return codec.loads(raw, self.check.schema if self.check else {})
             except xmlcodec.XMLDecodeError as exc:
                 raise InvalidInput([Problem(str(exc))]) from None
         if media_type == FORM and self.binding == "web-api":
@@ -113,7 +116,13 @@ class Body:
         return self.check.problems(value)
 
 
-def _body(media_type: str, content: dict, pointer: str, binding: str = "openapi") -> Body:
+def _body(
+    media_type: str,
+    content: dict,
+    pointer: str,
+    binding: str = "openapi",
+    xml: xmlcodec.XmlCodec | None = None,
+) -> Body:
     """Bodies we decode (JSON, XML, forms) are checked against their schema; others reach the
     handler as bytes, unchecked, as Connexion passes them (a YAML document)."""
     if media_type.startswith(_UNSERVED_BODIES):
@@ -132,7 +141,7 @@ def _body(media_type: str, content: dict, pointer: str, binding: str = "openapi"
     explode = {name: bool(how.get("explode", True)) for name, how in encoding.items()}
     binder = compile_binder(schema) if binding == "web-api" and check is not None else None
     xml_root = xmlcodec.merged_all_of(schema or {}).get("xml", {}).get("name", "*")
-    return Body(media_type, check, explode, binder, binding, xml_root)
+    return Body(media_type, check, explode, binder, binding, xml_root, xml)
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -221,6 +230,7 @@ def compile_plan(
             content,
             f"{pointer}/requestBody/content/{escape_pointer(media_type)}",
             binding,
+            operation.xml,
         )
         for media_type, content in request_body.get("content", {}).items()
     }

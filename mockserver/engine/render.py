@@ -9,7 +9,6 @@ from typing import Any
 
 import orjson
 
-from mockserver.engine import xmlcodec
 from mockserver.engine.negotiation import is_xml
 from mockserver.engine.routes import Operation
 
@@ -53,7 +52,7 @@ def render(
     """The response, its Content-Type exactly the negotiated type (clients compare it as text)."""
     chosen = media_type or JSON
     if is_xml(chosen) and operation is not None:
-        payload = xmlcodec.dumps(body, operation.response_schema(status, chosen))
+        payload = operation.xml.dumps(body, operation.response_schema(status, chosen))
     else:
         chosen = chosen if not is_xml(chosen) else JSON
         payload = json_bytes(body)

@@ -9,6 +9,7 @@ from typing import Any
 
 from mockserver.engine.binding import checked_binding
 from mockserver.engine.negotiation import NEGOTIATIONS
+from mockserver.engine.xmlcodec import XmlCodec
 from mockserver.errors import HttpProblem, SpecError
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
@@ -27,6 +28,8 @@ class Operation:
     """The operation object of the spec, refs resolved; path-level parameters merged in."""
     parameter_pointers: tuple[str, ...] = ()
     """Where each of `definition["parameters"]` is in the spec (a JSON pointer)."""
+    xml: XmlCodec = field(default_factory=XmlCodec, compare=False, repr=False)
+    """The XML codec of the spec it is in (its compiled schemas are shared by the spec's operations)."""
 
     @property
     def pointer(self) -> str:
@@ -68,6 +71,8 @@ class RouteTable:
             )
         self.binding = checked_binding(spec.get("x-mockserver-binding", "openapi"), "/x-mockserver-binding")
         """How request bodies are read (see `binding.BINDINGS`)."""
+        self.xml = XmlCodec()
+        """XML for this spec's schemas, each compiled once for as long as the table lives."""
         self.operations: dict[str, Operation] = {}
         literal, templated = [], []
         for path, item in spec.get("paths", {}).items():
@@ -75,7 +80,7 @@ class RouteTable:
             for method in HTTP_METHODS:
                 op = item.get(method)
                 if op is not None:
-                    operation = _operation(method, path, op, item.get("parameters", []))
+                    operation = _operation(method, path, op, item.get("parameters", []), self.xml)
                     self.operations[operation.operation_id] = by_method[method.upper()] = operation
             names = tuple(_TEMPLATE.findall(path))
             pattern = _TEMPLATE.sub(
@@ -120,7 +125,7 @@ def escape_pointer(part: str) -> str:
     return part.replace("~", "~0").replace("/", "~1")
 
 
-def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) -> Operation:
+def _operation(method: str, path: str, op: dict, path_parameters: list[dict], xml: XmlCodec) -> Operation:
     produces: list[str] = []
     responses: dict[str, dict[str, dict]] = {}
     for status, response in op.get("responses", {}).items():
@@ -143,4 +148,5 @@ def _operation(method: str, path: str, op: dict, path_parameters: list[dict]) ->
         responses,
         definition,
         tuple(pointers),
+        xml,
     )

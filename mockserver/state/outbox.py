@@ -30,6 +30,39 @@ Listener = Callable[[OutboxMessage], None]
 Accepts = Callable[[OutboxMessage], bool]
 
 
+@dataclass(frozen=True, slots=True)
+class OutboxQuery:
+    """Which SMS to show: every filter given must hold (the admin API, the inbox page and tests
+    all filter through this one).
+
+    Numbers and ids match exactly; `contains` is a substring of the text ignoring case, as a
+    person searching an inbox expects."""
+
+    provider: str | None = None
+    to: str | None = None
+    sender: str | None = None
+    number: str | None = None
+    """Either end of the conversation: `to` or `sender`."""
+    contains: str | None = None
+    since: datetime | None = None
+    """Sent at or after this instant."""
+    message_id: str | None = None
+    owner: Callable[[str | None], bool] | None = None
+    """Told the SMS's owner key (`extra["owner"]`); the tenant filter."""
+
+    def __call__(self, m: OutboxMessage) -> bool:
+        return (
+            (self.provider is None or m.provider == self.provider)
+            and (self.to is None or m.to == self.to)
+            and (self.sender is None or m.sender == self.sender)
+            and (self.number is None or self.number in (m.to, m.sender))
+            and (self.contains is None or self.contains.casefold() in m.text.casefold())
+            and (self.since is None or m.sent_at >= self.since)
+            and (self.message_id is None or m.message_id == self.message_id)
+            and (self.owner is None or self.owner(m.extra.get("owner")))
+        )
+
+
 class OutboxSink(Protocol):
     """Where the outbox's contents are kept as well (a state file): told of every change."""
 
@@ -130,15 +163,9 @@ class Outbox:
         sender: str | None = None,
         contains: str | None = None,
     ) -> list[OutboxMessage]:
-        """Messages matching every filter given, oldest first."""
-        return [
-            m
-            for m in self.messages()
-            if (provider is None or m.provider == provider)
-            and (to is None or m.to == to)
-            and (sender is None or m.sender == sender)
-            and (contains is None or contains in m.text)
-        ]
+        """Messages matching every filter given (see `OutboxQuery`), oldest first."""
+        query = OutboxQuery(provider=provider, to=to, sender=sender, contains=contains)
+        return [m for m in self.messages() if query(m)]
 
     def clear(self) -> None:
         self.restore([])

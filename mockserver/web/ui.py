@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -22,7 +22,7 @@ from starlette.staticfiles import StaticFiles
 
 from mockserver.state.clock import isoformat
 from mockserver.state.journal import JournalEntry
-from mockserver.state.outbox import OutboxMessage
+from mockserver.state.outbox import OutboxMessage, OutboxQuery
 from mockserver.web.templating import Pages
 from mockserver.world import World
 
@@ -75,17 +75,10 @@ class WebUI:
         return self._render(request, "landing.html", providers=providers, base=base, counts=counts)
 
     # -- inbox ------------------------------------------------------------------------------------
-    def _accepts(self, query: Any) -> Callable[[OutboxMessage], bool]:
-        provider, number, text = query.get("provider"), query.get("number"), query.get("text")
-
-        def accepts(m: OutboxMessage) -> bool:
-            return (
-                (not provider or m.provider == provider)
-                and (not number or number in (m.to, m.sender))
-                and (not text or text.lower() in m.text.lower())
-            )
-
-        return accepts
+    def _accepts(self, query: Any) -> OutboxQuery:
+        """The inbox's filters (an empty field filters nothing)."""
+        given = {k: query.get(k) or None for k in ("provider", "number", "text")}
+        return OutboxQuery(provider=given["provider"], number=given["number"], contains=given["text"])
 
     def _view(self, message: OutboxMessage) -> dict[str, Any]:
         record = {k: (isoformat(v) if k == "sent_at" else v) for k, v in asdict(message).items()}

@@ -142,6 +142,10 @@ def test_outbox_filters(server, admin):
     assert [m["to"] for m in admin.get("/outbox", params={"contains": "code"}).json()["messages"]] == [
         "+15550100001"
     ]
+    # As the inbox page searches: any case (docs/admin-api.md).
+    assert [m["to"] for m in admin.get("/outbox", params={"contains": "CODE"}).json()["messages"]] == [
+        "+15550100001"
+    ]
     assert [m["text"] for m in admin.get("/outbox", params={"to": "+15550100002"}).json()["messages"]] == [
         "Hello"
     ]

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
-from mockserver.state.outbox import Outbox, OutboxMessage
+from mockserver.state.outbox import Outbox, OutboxMessage, OutboxQuery
 
 NOW = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -59,3 +59,18 @@ def test_an_sms_recorded_in_a_transaction_is_delivered_when_it_commits_and_never
     except RuntimeError:
         pass
     assert [m.text for m in outbox.messages()] == ["sent"] and len(heard) == 1
+
+
+def test_one_query_filters_the_admin_api_the_inbox_and_find_alike():
+    """`contains` ignores case everywhere (it was case-sensitive in the admin API and in `find`,
+    not in the inbox page); numbers match exactly; `number` is either end."""
+    outbox = Outbox()
+    at = datetime(2026, 5, 1, tzinfo=UTC)
+    outbox.record(OutboxMessage("twosms", "+1000", "+1555", "Your CODE is 1234", at, "m1", {"owner": "a"}))
+    outbox.record(OutboxMessage("jframework", "+1555", "+1999", "hello", at, "m2", {"owner": "b"}))
+    assert [m.message_id for m in outbox.find(contains="code")] == ["m1"]
+    messages = outbox.messages()
+    assert [m.message_id for m in messages if OutboxQuery(number="+1555")(m)] == ["m1", "m2"]
+    assert [m.message_id for m in messages if OutboxQuery(to="+155")(m)] == []
+    assert [m.message_id for m in messages if OutboxQuery(owner=lambda o: o == "b")(m)] == ["m2"]
+    assert [m.message_id for m in messages if OutboxQuery(since=at + timedelta(seconds=1))(m)] == []

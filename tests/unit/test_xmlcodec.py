@@ -9,7 +9,8 @@ import pytest
 import yaml
 from connexion.json_schema import resolve_refs
 
-from mockserver.engine import xmlcodec
+from mockserver.engine import xmlcodec, xmlread, xmlschema, xmlwrite
+from tests.engine.lxml_writer import infoset, lxml_write
 
 ROOT = Path(__file__).resolve().parents[2]
 SPEC = resolve_refs(yaml.safe_load((ROOT / "openapi" / "twosms.yaml").read_text()))
@@ -25,7 +26,7 @@ def sample(schema: dict) -> object:
         return sample(schema["anyOf"][0])
     if "enum" in schema:
         return schema["enum"][-1]
-    kind = xmlcodec._kind(schema)
+    kind = xmlschema.kind(schema)
     if kind == "object":
         props = schema.get("properties", {})
         if not props and isinstance(schema.get("additionalProperties"), dict):
@@ -56,12 +57,12 @@ def has_map(schema: dict) -> bool:
 
 
 XML_SCHEMAS = sorted(
-    name for name, schema in SCHEMAS.items() if xmlcodec._kind(schema) == "object" and not has_map(schema)
+    name for name, schema in SCHEMAS.items() if xmlschema.kind(schema) == "object" and not has_map(schema)
 )
 
 
 def test_only_the_json_only_bodies_are_left_out_of_the_round_trip():
-    objects = {name for name, schema in SCHEMAS.items() if xmlcodec._kind(schema) == "object"}
+    objects = {name for name, schema in SCHEMAS.items() if xmlschema.kind(schema) == "object"}
     assert objects - set(XML_SCHEMAS) == {"ContactsIncQuick", "MessageV2"}
 
 
@@ -252,11 +253,11 @@ def _with_tricky_text(value: object) -> object:
 @pytest.mark.parametrize("tricky", [False, True])
 def test_the_text_writer_writes_what_lxml_writes(name, tricky):
     """Documents without namespaces are written as text for speed; byte for byte as lxml would."""
-    node = xmlcodec._node(SCHEMAS[name])
+    node = xmlcodec.XmlCodec().nodes(SCHEMAS[name])
     value = sample(SCHEMAS[name])
     value = _with_tricky_text(value) if tricky else value
     for declare in (True, False):
-        assert xmlcodec._dumps_text(value, node, declare) == xmlcodec._dumps_tree(value, node, declare)
+        assert xmlwrite.write(value, node, declare_xsd_xsi=declare) == lxml_write(value, node, declare)
 
 
 def test_empty_objects_and_arrays_are_written_like_lxml_writes_them():
@@ -270,9 +271,9 @@ def test_empty_objects_and_arrays_are_written_like_lxml_writes_them():
             "empty": {"type": "string"},
         },
     }
-    node = xmlcodec._node(schema)
+    node = xmlcodec.XmlCodec().nodes(schema)
     value = {"inner": {}, "list": [], "id": TRICKY, "empty": ""}
-    assert xmlcodec._dumps_text(value, node, True) == xmlcodec._dumps_tree(value, node, True)
+    assert xmlwrite.write(value, node, declare_xsd_xsi=True) == lxml_write(value, node, True)
 
 
 def test_an_entity_reference_in_a_parsed_tree_is_refused():
@@ -283,7 +284,7 @@ def test_an_entity_reference_in_a_parsed_tree_is_refused():
         b'<!DOCTYPE r [<!ENTITY e "x">]><r><a>&e;</a></r>', etree.XMLParser(resolve_entities=False)
     )
     with pytest.raises(xmlcodec.XMLDecodeError, match="entity references"):
-        xmlcodec._check_tree(tree, 64)
+        xmlread._check_tree(tree, 64)
 
 
 def test_a_recursive_schema_is_written_like_lxml_writes_it():
@@ -292,7 +293,75 @@ def test_a_recursive_schema_is_written_like_lxml_writes_it():
     schema["properties"]["child"] = schema
     schema["properties"]["kids"] = {"type": "array", "items": schema}
     value = {"v": 1, "child": {"v": 2, "child": {"v": 3}}, "kids": [{"v": 4, "kids": []}, None]}
-    node = xmlcodec._node(schema)
-    written = xmlcodec._dumps_text(value, node, False)
-    assert written == xmlcodec._dumps_tree(value, node, False)
+    node = xmlcodec.XmlCodec().nodes(schema)
+    written = xmlwrite.write(value, node, declare_xsd_xsi=False)
+    assert written == lxml_write(value, node, False)
     assert written == b"<Node><v>1</v><Node><v>2</v><Node><v>3</v></Node></Node><Node><v>4</v></Node></Node>"
+
+
+NAMESPACED = {
+    "type": "object",
+    "xml": {"name": "item", "namespace": "urn:x", "prefix": "x"},
+    "properties": {
+        "id": {"type": "integer", "xml": {"attribute": True}},
+        "ref": {"type": "string", "xml": {"attribute": True, "namespace": "urn:r", "prefix": "r"}},
+        "anon": {"type": "string", "xml": {"attribute": True, "namespace": "urn:a"}},
+        "plain": {"type": "string"},
+        "same": {"type": "string", "xml": {"namespace": "urn:x", "prefix": "x"}},
+        "other": {
+            "type": "object",
+            "xml": {"namespace": "urn:o", "prefix": "o"},
+            "properties": {"inner": {"type": "string", "xml": {"namespace": "urn:o", "prefix": "o"}}},
+        },
+        "defaulted": {
+            "type": "object",
+            "xml": {"namespace": "urn:d"},
+            "properties": {
+                "bare": {"type": "string"},
+                "kept": {"type": "string", "xml": {"namespace": "urn:d"}},
+            },
+        },
+        "tags": {
+            "type": "array",
+            "xml": {"wrapped": True},
+            "items": {"type": "string", "xml": {"name": "tag", "namespace": "urn:t", "prefix": "t"}},
+        },
+    },
+}
+
+
+@pytest.mark.parametrize("declare", [True, False])
+def test_a_namespaced_document_reads_as_lxml_writes_it(declare):
+    """One writer for every document: where namespaces are involved, a namespace-aware reader
+    (lxml) finds the same elements, attributes, namespaces and text in ours as in lxml's own, and
+    each namespace is declared once, where it is first used, with the schema's prefix."""
+    value = {
+        "id": 3,
+        "ref": "r1",
+        "anon": "a1",
+        "plain": TRICKY,
+        "same": "s",
+        "other": {"inner": "i"},
+        "defaulted": {"bare": "b", "kept": "k"},
+        "tags": ["a", None, "b"],
+    }
+    node = xmlcodec.XmlCodec().nodes(NAMESPACED)
+    ours = xmlwrite.write(value, node, declare_xsd_xsi=declare)
+    assert infoset(ours) == infoset(lxml_write(value, node, declare))
+    text = ours.decode()
+    assert text.startswith('<x:item xmlns:x="urn:x"') and text.count('xmlns:x="urn:x"') == 1
+    assert '<o:other xmlns:o="urn:o"><o:inner>i</o:inner></o:other>' in text
+    assert '<defaulted xmlns="urn:d"><bare xmlns="">b</bare><kept>k</kept></defaulted>' in text
+    assert xmlcodec.loads(ours, NAMESPACED) == {
+        **value,
+        "plain": TRICKY.replace("\x01", "\ufffd"),
+        "tags": ["a", "b"],
+    }
+
+
+def test_compiled_schemas_belong_to_a_codec_not_to_the_module():
+    """Each route table has its own codec: what one app compiled goes with it (no module-wide cache)."""
+    first, second = xmlcodec.XmlCodec(), xmlcodec.XmlCodec()
+    schema = SCHEMAS["Error"]
+    assert first.nodes(schema) is first.nodes(schema)
+    assert first.nodes(schema) is not second.nodes(schema)
