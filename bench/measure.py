@@ -246,7 +246,7 @@ def resets(settings: Settings, scratch: Path) -> list[str]:
         "",
         "## Per-test reset (snapshot restore)",
         "",
-        "`MockApp.reset()` in-process (what the pytest plugin runs before each test), after the test "
+        "`World.reset()` in-process (what the pytest plugin runs before each test), after the test "
         "changed state; and the same over HTTP.",
         "",
         *report.table(["case", "median us", "p99 us"], rows),

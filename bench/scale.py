@@ -84,7 +84,7 @@ class ResetTime:
 
 
 def reset_times(directory: Path, repeats: int) -> list[ResetTime]:
-    """`MockApp.reset()` (what the pytest plugin's per-test restore calls), after a test changed state.
+    """`World.reset()` (what the pytest plugin's per-test restore calls), after a test changed state.
 
     Three worlds: the default fixtures; 10,000 messages in the baseline; the default baseline after a
     test stored 10,000 messages (they must all go).

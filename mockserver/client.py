@@ -181,11 +181,6 @@ class Tenant:
             return credentials[name]
         raise AttributeError(name)
 
-    @property
-    def jframework_headers(self) -> dict[str, str]:
-        """The bundled JFramework provider's two headers, ready to send."""
-        return {"Brand-URL": self.jframework["brandUrl"], "Auth-Key": self.jframework["authKey"]}
-
 
 class Controls:
     """Everything a test does to the fake besides calling its APIs."""

@@ -62,6 +62,8 @@ def test_the_state_view_marks_the_default_setting_and_lists_accounts(app):
     page = get(app, "/_/state").text
     assert "SMS settings of demo.example.com" in page and ">default<" in page
     assert "Demo Account" in page and "11111111-1111-4111-8111-111111111111" in page
+    # The address book, names as the fixtures give them (`firstName`, `lastName`).
+    assert "Address book" in page and "Ada Lovelace" in page and "+15550100016" in page
 
 
 def test_a_request_no_longer_in_the_journal_is_a_404_page(app):

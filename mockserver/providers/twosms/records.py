@@ -104,7 +104,6 @@ class Reply:
     sender: str
     text: str
     inserted: datetime
-    read_at: datetime | None = None
     sender_sent: bool = False
 
 

@@ -1,11 +1,12 @@
-"""What the web state view shows of 2SMS: accounts with credits, messages with recipients and reads."""
+"""What the web state view shows of 2SMS: accounts with credits, the address book, messages with
+recipients and reads."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from mockserver.providers.base import StateTable
-from mockserver.providers.twosms.records import ACCOUNTS, MESSAGES, Message
+from mockserver.providers.twosms.records import ACCOUNTS, CONTACTS, MESSAGES, Contact, Message
 from mockserver.state.clock import isoformat
 from mockserver.state.store import Transaction
 
@@ -18,15 +19,33 @@ def tables(tx: Transaction, now: datetime) -> list[StateTable]:
         ("account", "id", "credits", "off-peak credits"),
         [(a.name, a.id, str(a.credits), str(a.off_peak_credits)) for a in tx.rows(ACCOUNTS)],
     )
+    names = {a.id: a.name for a in tx.rows(ACCOUNTS)}
+    contacts = StateTable(
+        "Address book",
+        ("account", "person number", "mobile", "name", "email"),
+        [_contact_row(c, names) for c in tx.rows(CONTACTS)],
+    )
     messages: list[Message] = tx.rows(MESSAGES)[-SHOWN_MESSAGES:]
     return [
         accounts,
+        contacts,
         StateTable(
             f"Messages (the newest {SHOWN_MESSAGES})" if len(messages) == SHOWN_MESSAGES else "Messages",
             ("id", "from", "content", "recipients (reads)", "reads allowed", "expiry", "state"),
             [_message_row(m, now) for m in reversed(messages)],
         ),
     ]
+
+
+def _contact_row(contact: Contact, account_names: dict[str, str]) -> tuple[str, ...]:
+    name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
+    return (
+        account_names.get(contact.account_id, contact.account_id),
+        str(contact.person_number),
+        contact.mobile,
+        name or "-",
+        contact.email or "-",
+    )
 
 
 def _message_row(message: Message, now: datetime) -> tuple[str, ...]:
