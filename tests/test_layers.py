@@ -173,3 +173,30 @@ def test_the_check_catches_an_upward_import(module, source, expected):
 )
 def test_the_check_allows_downward_imports(module, source):
     assert violations(module, imports_of(source, module)) == []
+
+
+MIRRORED = ("engine", "state")
+COVERED_BY = {
+    "engine/xmlschema.py": "engine/test_xmlcodec.py",
+    "engine/xmlread.py": "engine/test_xmlcodec.py",
+}
+COVERED_BY["engine/xmlwrite.py"] = "engine/test_xmlcodec.py"
+COVERED_BY["state/statefile.py"] = "state/test_state_file.py"
+
+
+def test_every_engine_and_state_module_has_a_test_module_of_its_own():
+    """tests/ mirrors the code: `mockserver/engine/routes.py` is tested by `tests/engine/test_routes.py`
+    (the XML codec's parts by one module, the state file by `test_state_file.py`)."""
+    missing = []
+    for folder in MIRRORED:
+        for path in sorted((PACKAGE / folder).glob("*.py")):
+            if path.name == "__init__.py":
+                continue
+            own = f"{folder}/{path.name}"
+            test = COVERED_BY.get(own, f"{folder}/test_{path.name}")
+            module = f"mockserver.{folder}.{path.stem}"
+            if not (ROOT / "tests" / test).exists():
+                missing.append(f"mockserver/{own} has no tests/{test}")
+            elif module not in imports_of((ROOT / "tests" / test).read_text(), "tests"):
+                missing.append(f"tests/{test} does not import {module} itself")
+    assert missing == []

@@ -160,7 +160,9 @@ def query_values(pairs: list[tuple[str, str]], deep_objects: frozenset[str]) -> 
             target = values.setdefault(root, [{}])[0]
             for part in path[:-1]:
                 nested = target.get(part)
-                target = target[part] = nested if isinstance(nested, dict) else {}
+                if not isinstance(nested, dict):
+                    nested = target[part] = {}
+                target = nested
             target.setdefault(path[-1], value)
         else:
             values.setdefault(key, []).append(value)

@@ -107,6 +107,16 @@ def test_deep_object_query_parameter():
     check(spec, Echo(), Request("GET", "/e", params=[("filter[other]", "1")]), 400)
 
 
+def test_a_deep_object_nests_as_deep_as_its_keys():
+    """`filter[range][min]=3` is `{"range": {"min": 3}}`, as Connexion reads it (the engine once
+    dropped every nested key: found by the module's own unit test below)."""
+    inner = {"type": "object", "properties": {"min": {"type": "integer"}}}
+    schema = {"type": "object", "properties": {"tag": {"type": "string"}, "range": inner}}
+    spec = spec_of({"/e": op([q("filter", schema, style="deepObject", explode=True)])})
+    request = Request("GET", "/e", params=[("filter[tag]", "a"), ("filter[range][min]", "3")])
+    assert check(spec, Echo(), request, 200).json()["filter"] == {"tag": "a", "range": {"min": 3}}
+
+
 def test_path_parameters_simple_style_and_types():
     spec = spec_of(
         {
@@ -193,3 +203,24 @@ def test_int32_is_a_range():
     spec = spec_of({"/e": op([q("n", {"type": "integer", "format": "int32"})])})
     check(spec, Echo(), Request("GET", "/e", params={"n": str(2**31 - 1)}), 200)
     check(spec, Echo(), Request("GET", "/e", params={"n": str(2**31)}), 400, differs="int-format")
+
+
+# -- the module on its own ---------------------------------------------------------------------------
+def test_convert_types_text_or_leaves_it_for_the_schema_to_refuse():
+    from mockserver.engine.parameters import convert, is_null
+
+    assert convert("integer", "7") == 7 and convert("number", "1.5") == 1.5
+    assert convert("boolean", "TRUE") is True and convert("boolean", "yes") == "yes"
+    assert convert("integer", "seven") == "seven" and convert(None, "7") == "7"
+    assert is_null("null") and is_null(" None ") and is_null(None) and not is_null("")
+
+
+def test_query_values_fold_deep_objects_and_keep_repeats():
+    from mockserver.engine.parameters import query_values
+
+    pairs = [("f[a]", "1"), ("f[b][c]", "2"), ("f[a]", "ignored"), ("tag", "x"), ("tag", "y"), ("g[a]", "3")]
+    assert query_values(pairs, frozenset({"f"})) == {
+        "f": [{"a": "1", "b": {"c": "2"}}],  # the first value of a key counts
+        "tag": ["x", "y"],
+        "g[a]": ["3"],  # not a deepObject parameter: kept as its own name
+    }

@@ -2,10 +2,11 @@
 bearer, OAuth2 scopes; the most specific error when every alternative fails."""
 
 import base64
+from typing import Any
 
 import pytest
 
-from mockserver.errors import HttpProblem
+from mockserver.errors import HttpProblem, SpecError
 from tests.engine.harness import Request, check, spec_of
 
 SCHEMES = {
@@ -145,3 +146,60 @@ def test_oauth2_scopes():
 def test_optional_security():
     optional = spec([{}, {"KeyA": []}])
     assert check(optional, Guarded(), Request("GET", "/g"), 200).json() == {"token_info": {}}
+
+
+# -- the module on its own: schemes compiled and checked without an app ----------------------------
+def _compiled(requirements: list[dict], functions: Any) -> Any:
+    from mockserver.engine.security import compile_requirements
+
+    schemes = {
+        "key": {"type": "apiKey", "in": "header", "name": "X-Key", "x-apikeyInfoFunc": "m.key"},
+        "basic": {"type": "http", "scheme": "basic", "x-basicInfoFunc": "m.basic"},
+    }
+    return compile_requirements(requirements, schemes, functions, "/security")
+
+
+class _Functions:
+    def key(self, value: str) -> dict | None:
+        return {"key": value} if value == "good" else None
+
+    def basic(self, user: str, password: str) -> dict | None:
+        return {"user": user} if password == "pw" else None
+
+
+def test_authenticate_takes_the_first_alternative_that_passes_and_names_each_scheme_of_a_combination():
+    from mockserver.engine.security import Credentials, authenticate
+
+    either = _compiled([{"key": []}, {"basic": []}], _Functions())
+    basic = "Basic " + base64.b64encode(b"ann:pw").decode()
+    assert authenticate(either, Credentials({"x-key": "good"}, b"")) == {"key": "good"}
+    assert authenticate(either, Credentials({"authorization": basic}, b"")) == {"user": "ann"}
+    both = _compiled([{"key": [], "basic": []}], _Functions())
+    info = authenticate(both, Credentials({"x-key": "good", "authorization": basic}, b""))
+    assert info == {"key": {"key": "good"}, "basic": {"user": "ann"}}
+
+
+def test_authenticate_refuses_a_wrong_credential_401_and_names_a_missing_one():
+    from mockserver.engine.security import Credentials, authenticate
+
+    either = _compiled([{"key": []}], _Functions())
+    with pytest.raises(HttpProblem) as wrong:
+        authenticate(either, Credentials({"x-key": "bad"}, b""))
+    assert wrong.value.status == 401
+    with pytest.raises(HttpProblem, match="X-Key") as missing:
+        authenticate(either, Credentials({}, b""))
+    assert missing.value.status == 401
+
+
+def test_an_unknown_scheme_or_function_is_refused_at_start_up():
+    from mockserver.engine.security import compile_requirements
+
+    with pytest.raises(SpecError, match="no security scheme is named 'nope'"):
+        _compiled([{"nope": []}], _Functions())
+    with pytest.raises(SpecError, match="names no function"):
+        compile_requirements(
+            [{"k": []}],
+            {"k": {"type": "apiKey", "in": "header", "name": "K", "x-apikeyInfoFunc": "m.gone"}},
+            _Functions(),
+            "",
+        )

@@ -16,7 +16,7 @@ from mockserver.providers.jframework import PROVIDER as JFRAMEWORK
 from mockserver.registry import ProviderError
 from mockserver.resources import load_yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def test_the_bundled_providers_are_found_through_their_entry_points():
