@@ -60,3 +60,10 @@ def test_with_an_admin_token_pages_ask_for_it_and_a_providers_own_pages_do_not()
     assert get(app, "/__admin/health", authorization="Bearer t0ken").status_code == 200
     recipient_page = get(app, "/_/twosms/read/11111111-1111-4111-8111-111111111111?contactId=x")
     assert recipient_page.status_code == 404 and "text/html" in recipient_page.headers["content-type"]
+
+
+def test_a_mount_takes_its_own_prefix_only(app):
+    assert get(app, "/jframeworks/api/v1/app-integrations/sms", **ADMIN).json()["status"] == 404  # plain
+    own = get(app, "/jframework", **ADMIN)
+    assert own.status_code == 404 and own.json()["success"] is False  # the provider's own 404
+    assert get(app, "/_").status_code == 404  # no redirect to /_/

@@ -131,6 +131,8 @@ class TwoSms(RecipientSide):
     # -- delivery ------------------------------------------------------------------------------
     def deliver_due(self) -> int:
         """Send the queued messages whose DateToSend the fake clock has reached; how many."""
+        if not self.store.count(QUEUE):
+            return 0  # asked before every 2SMS request: nothing queued costs no transaction
         now = self.clock.now()
         with self.store.transaction() as tx:
             due = [m for m in (tx.get(MESSAGES, i) for i in tx.rows(QUEUE)) if m.date_to_send <= now]
