@@ -42,8 +42,9 @@ DOCS = ("/ui", "/openapi.json")
 logger = logging.getLogger("mockserver")
 
 
-class MockApp:
-    """The fake as an ASGI app over one World, which owns all state (`app.world`)."""
+class MockApp(Router):
+    """The fake as an ASGI app over one World, which owns all state (`app.world`): a Starlette
+    Router of its mounts."""
 
     def __init__(self, world: World) -> None:
         self.world = world
@@ -61,10 +62,19 @@ class MockApp:
         pages = _unmounted(PageGuard(WebUI(world, f"/{ADMIN}"), self.guard, public=self._public_page))
         routes += [Route("/", pages), Mount("/_", app=pages)]
         # No redirects for a missing or extra trailing slash: each API answers its own paths.
-        self.router = Router(routes, default=_unmounted(docs), redirect_slashes=False)
+        super().__init__(routes, default=_unmounted(docs), redirect_slashes=False)
+        self._apis = {r.prefix[1:]: r for r in routes if isinstance(r, ApiMount)}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        await self.router(scope, receive, send)
+        """An API's mount is found by the path's first segment at once (a request to an API pays
+        for no other route); everything else goes through the Router, its routes in order."""
+        if scope["type"] == "http":
+            mount = self._apis.get(scope["path"][1:].partition("/")[0])
+            if mount is not None:
+                scope["route"] = mount
+                await mount.handle(scope, receive, send)
+                return
+        await super().__call__(scope, receive, send)
 
     def _provider_api(self, provider: Provider, spec: tuple[dict[str, Any], Path]) -> Api:
         world, settings = self.world, self.settings
@@ -78,7 +88,7 @@ class MockApp:
             validate_responses=settings.validate_responses,
             on_served=lambda scope, exchange: world.record(provider.name, scope, exchange),
             transaction=world.store.transaction,
-            on_request=lambda: world.catch_up(provider.name),
+            on_request=world.catch_up_with(provider.name),
             strict=settings.strict,
         )
 

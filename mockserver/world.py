@@ -8,9 +8,10 @@ their handlers. The control plane (`mockserver.admin`) and the web pages are cli
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from mockserver.engine.dispatch import Exchange, request_headers
 from mockserver.engine.faults import Faults
 from mockserver.errors import DomainError, FixtureError
 from mockserver.fixtures import FixtureDocument, FixtureSchema, read_document
-from mockserver.providers.base import Provider
+from mockserver.providers.base import Provider, no_tick
 from mockserver.registry import fixture_schema
 from mockserver.settings import Settings
 from mockserver.state.clock import Clock
@@ -193,6 +194,12 @@ class World:
         """Back to a named snapshot; KeyError if there is none by that name."""
         with self._kept.atomic():
             self._kept.restore(USER + name)
+
+    def catch_up_with(self, provider: str) -> Callable[[], None] | None:
+        """`catch_up(provider)` as one call, for the engine to make before each request (None: the
+        provider has nothing that falls due)."""
+        tick = self.providers[provider].tick
+        return None if tick is no_tick else functools.partial(tick, self.handlers[provider])
 
     def catch_up(self, provider: str | None = None) -> None:
         """Time may have moved: the provider (default: every one) does what is now due, such as

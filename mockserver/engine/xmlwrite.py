@@ -27,10 +27,17 @@ def write(value: Any, node: Node, *, declare_xsd_xsi: bool = True) -> bytes:
     UTF-8 is XML's default, and ASP.NET Web API's XmlMediaTypeFormatter omits it (its writer
     settings have OmitXmlDeclaration), so clients written against the real service never see one."""
     parts: list[str] = []
-    bindings = XSD_XSI if declare_xsd_xsi else ()
-    declared = "".join(_declaration(p, ns) for p, ns in bindings)
-    writer(node, node.name or "data", bindings)(parts, value, declared)
+    root = node.writers.get(_ROOT_KEYS[declare_xsd_xsi])
+    if root is None:
+        bindings = XSD_XSI if declare_xsd_xsi else ()
+        root = writer(node, node.name or "data", bindings)
+        node.writers[_ROOT_KEYS[declare_xsd_xsi]] = root
+    root(parts, value, _XSD_XSI_DECLARED if declare_xsd_xsi else "")
     return "".join(parts).encode("utf-8")
+
+
+_ROOT_KEYS = {True: ("<root>", True), False: ("<root>", False)}
+"""Where a node keeps its writer as a document's root (found without building a key per document)."""
 
 
 def writer(node: Node, name: str, bindings: Bindings) -> Writer:
@@ -82,6 +89,9 @@ def _bind(bindings: Bindings, prefix: str | None, namespace: str) -> Bindings:
 def _declaration(prefix: str | None, namespace: str) -> str:
     escaped = namespace.translate(_ATTRIBUTE_ESCAPES)
     return f' xmlns:{prefix}="{escaped}"' if prefix else f' xmlns="{escaped}"'
+
+
+_XSD_XSI_DECLARED = "".join(_declaration(p, ns) for p, ns in XSD_XSI)
 
 
 def _scalar_writer(node: Node, tag: str, declared: str) -> Writer:

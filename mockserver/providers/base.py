@@ -72,7 +72,7 @@ class PageRenderer(Protocol):
         ...
 
 
-def _no_tick(handlers: Any) -> None:
+def no_tick(handlers: Any) -> None:
     """A provider with nothing scheduled has nothing to do when the clock moves."""
 
 
@@ -105,7 +105,7 @@ class Provider:
     contract_auth: Callable[[str, Mapping[str, str | None]], dict[str, dict[str, str]]]
     """(base URL, credentials by option key) -> Schemathesis `[auth.openapi.<scheme>]` entries;
     raises SystemExit with a message when credentials are missing."""
-    tick: Callable[[Any], None] = _no_tick
+    tick: Callable[[Any], None] = no_tick
     """Called with the handlers when time may have moved: each time the fake clock is moved, and
     before each request to the provider or its pages (deliver what is due). Handlers never need to
     ask for it themselves."""
