@@ -7,8 +7,11 @@ HASH   := $(shell cksum pyproject.toml | cut -d' ' -f1)
 SERVE_STAMP := $(VENV)/.installed-serve-$(HASH)
 STAMP  := $(VENV)/.installed-test-$(HASH)
 ARGS   ?=
+# The browser tests drive Debian's Chromium (Playwright cannot download browsers here).
+CHROMIUM ?= chromium
+APT_GET  ?= apt-get
 
-.PHONY: install install-serve serve test contract bench bench-peers bench-compare soak screenshots lint format clean
+.PHONY: install install-serve serve browser test contract bench bench-peers bench-compare soak screenshots lint format clean
 
 install: $(STAMP)
 
@@ -30,9 +33,16 @@ $(STAMP): pyproject.toml | $(VENV)/bin/python
 serve: install-serve
 	$(BIN)/mockserver serve $(ARGS)
 
+# Chromium for the browser tests: found, or installed from Debian's packages when this is root, or
+# one sentence on what to install (the browser tests are then skipped, saying so).
+browser:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || [ -x "$$MOCKSERVER_CHROMIUM" ] || \
+	  { [ "$$(id -u)" = 0 ] && $(APT_GET) update -q && $(APT_GET) install -y -q chromium; } || \
+	  echo "The browser tests need Debian's Chromium: run 'sudo apt-get install chromium' (until then they are skipped)."
+
 # In parallel, a worker per core (pytest-xdist): about 3 minutes on 2 cores. `ARGS="-n 0"` runs it in
 # one process; `ARGS=tests/engine` runs one folder.
-test: install lint
+test: install lint browser
 	$(BIN)/python -m pytest -n auto $(ARGS)
 
 # The contract suite with many more generated cases than `make test` runs (about 200 per operation).

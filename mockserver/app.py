@@ -53,12 +53,13 @@ class MockApp(Router):
         self.admin_spec = admin_spec(world.providers.values())
         # Each spec is read once: the engine resolves its refs, Swagger UI shows it as written.
         specs = {name: load_spec(p.spec) for name, p in world.providers.items()}
-        docs = _docs({**{n: written for n, (written, _) in specs.items()}, ADMIN: self.admin_spec})
-        routes: list[BaseRoute] = []
-        for provider in world.providers.values():
-            routes += _mounted(provider.name, self._provider_api(provider, specs[provider.name]), docs)
+        written = {name: spec for name, (spec, _) in specs.items()}
+        docs = _docs({**written, ADMIN: copy.deepcopy(self.admin_spec)})
+        routes: list[BaseRoute] = [
+            ApiMount(p.name, self._provider_api(p, specs[p.name]), docs) for p in world.providers.values()
+        ]
         admin = self._admin_api()
-        routes += _mounted(ADMIN, AdminGuard(admin, self.guard, known=_known_to(admin.routes)), docs)
+        routes.append(ApiMount(ADMIN, AdminGuard(admin, self.guard, known=_known_to(admin.routes)), docs))
         pages = _unmounted(PageGuard(WebUI(world, f"/{ADMIN}"), self.guard, public=self._public_page))
         routes += [Route("/", pages), Mount("/_", app=pages)]
         # No redirects for a missing or extra trailing slash: each API answers its own paths.
@@ -108,11 +109,6 @@ class MockApp(Router):
         return (
             len(parts) > 2 and parts[1] == "_" and (parts[2] == "static" or parts[2] in self.world.providers)
         )
-
-
-def _mounted(name: str, api: ASGIApp, docs: ASGIApp) -> list[BaseRoute]:
-    """An API at `/<name>`, its Swagger UI and spec beside it."""
-    return [ApiMount(name, api, docs)]
 
 
 class ApiMount(BaseRoute):
@@ -168,7 +164,7 @@ def _docs(specs: Mapping[str, dict[str, Any]]) -> ASGIApp:
     docs = ConnexionMiddleware(_not_found, middlewares=[SwaggerUIMiddleware])
     for name, spec in specs.items():
         docs.add_api(
-            copy.deepcopy(spec),
+            spec,
             base_path=f"/{name}",
             name=name,
             swagger_ui_options=SwaggerUIOptions(swagger_ui_path="/ui"),

@@ -8,9 +8,12 @@ import gc
 import ipaddress
 import json
 import os
+import signal
 import socket
+import ssl
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from mockserver import registry
@@ -43,7 +46,7 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         metavar="NAME",
         help="a host name the control plane and web pages answer to besides IP addresses and localhost",
     )
-    serve.add_argument("--port", type=_port, default=8080, help="port (default 8080; 0 picks a free one)")
+    serve.add_argument("--port", type=port, default=8080, help="port (default 8080; 0 picks a free one)")
     serve.add_argument(
         "--fixtures",
         action="append",
@@ -90,20 +93,20 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     )
     serve.add_argument(
         "--max-header-kib",
-        type=_count,
+        type=count,
         default=64,
         metavar="KIB",
         help="request headers past this are a 431 (64)",
     )
     serve.add_argument(
         "--header-timeout",
-        type=float,
+        type=seconds,
         default=10.0,
         metavar="SECONDS",
         help="close a connection that takes longer to send a request's headers (10)",
     )
     serve.add_argument(
-        "--max-connections", type=_count, default=1000, metavar="N", help="answer 503 beyond this many (1000)"
+        "--max-connections", type=count, default=1000, metavar="N", help="answer 503 beyond this many (1000)"
     )
     serve.add_argument(
         "--ssl-certfile", metavar="PEM", help="serve HTTPS with this certificate (and --ssl-keyfile)"
@@ -111,28 +114,28 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     serve.add_argument("--ssl-keyfile", metavar="PEM", help="the certificate's private key")
     serve.add_argument(
         "--journal-limit",
-        type=_count,
+        type=count,
         default=10_000,
         metavar="N",
         help="requests kept in the journal (default 10000)",
     )
     serve.add_argument(
         "--max-messages",
-        type=_count,
+        type=count,
         default=200_000,
         metavar="N",
         help="sent messages a provider keeps; the oldest go first (default 200000)",
     )
     serve.add_argument(
         "--outbox-limit",
-        type=_count,
+        type=count,
         default=10_000,
         metavar="N",
         help="SMS the outbox keeps (default 10000)",
     )
     serve.add_argument(
         "--journal-mib",
-        type=_count,
+        type=count,
         default=8,
         metavar="MIB",
         help="memory the journal may use; the oldest entries go first (default 8)",
@@ -146,7 +149,9 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     )
 
     contract = commands.add_parser(
-        "contract", help="check a server (the fake, staging, the real provider) against a bundled spec"
+        "contract",
+        help="check a server (the fake, staging, the real provider) against a bundled spec",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
     )
     contract.add_argument("--provider", required=True, choices=[p.name for p in providers])
     contract.add_argument("--base-url", required=True, help="e.g. http://127.0.0.1:8080/jframework")
@@ -162,7 +167,9 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         "--stateful", action=argparse.BooleanOptionalAction, default=True, help="run link sequences"
     )
     contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
-    contract.add_argument("--seed", type=int, default=1)
+    contract.add_argument(
+        "--seed", type=int, default=1, help="seed of the generated cases: the same seed, the same requests"
+    )
 
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
     fixture_commands = fixtures.add_subparsers(dest="fixtures_command", required=True)
@@ -176,18 +183,31 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     return parser
 
 
-def _port(text: str) -> int:
-    port = int(text)
-    if not 0 <= port <= 65535:
-        raise argparse.ArgumentTypeError(f"{port} is not a port (0-65535; 0 picks a free one)")
-    return port
+def port(text: str) -> int:
+    """A port number (argparse names the type by this function's name in its messages)."""
+    if not text.strip().isdigit() or not 0 <= int(text) <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a port: a number from 0 to 65535 (0 picks a free one)"
+        )
+    return int(text)
 
 
-def _count(text: str) -> int:
-    count = int(text)
-    if count < 0:
-        raise argparse.ArgumentTypeError(f"{count} is negative")
-    return count
+def count(text: str) -> int:
+    """A whole number, zero or more."""
+    if not text.strip().isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a count: a whole number, 0 or more")
+    return int(text)
+
+
+def seconds(text: str) -> float:
+    """A number of seconds, more than zero."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not value > 0:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a duration: a number of seconds, more than 0")
+    return value
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -270,8 +290,9 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     from mockserver.app import create_app
     from mockserver.server import bind
 
-    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
-        print("HTTPS needs both --ssl-certfile and --ssl-keyfile", file=sys.stderr)
+    refusal = _refused_options(args)
+    if refusal is not None:
+        print(refusal, file=sys.stderr)
         return 2
     settings = _settings(args)
     try:
@@ -296,6 +317,34 @@ def _serve(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
     return _run(app, sock, args)
 
 
+def _refused_options(args: argparse.Namespace) -> str | None:
+    """What is wrong with `serve`'s options, in one sentence, before anything starts."""
+    if args.reset_state and not args.state:
+        return "--reset-state empties the --state file: give --state FILE too (or MOCKSERVER_STATE)"
+    if args.state and Path(args.state).is_dir():
+        return f"--state {args.state} is a folder: give a file in it, such as {Path(args.state) / 'world.db'}"
+    if bool(args.ssl_certfile) != bool(args.ssl_keyfile):
+        return "HTTPS needs both --ssl-certfile and --ssl-keyfile"
+    if args.ssl_certfile:
+        return _tls_refusal(args.ssl_certfile, args.ssl_keyfile)
+    return None
+
+
+def _tls_refusal(certfile: str, keyfile: str) -> str | None:
+    """Whether the certificate and key can serve HTTPS, checked as uvicorn will load them."""
+    for flag, path in (("--ssl-certfile", certfile), ("--ssl-keyfile", keyfile)):
+        if not Path(path).is_file():
+            return f"{flag} {path}: no such file"
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except ssl.SSLError as exc:
+        return (
+            f"cannot serve HTTPS with {certfile} and {keyfile}: they are not a PEM certificate and its "
+            f"private key ({exc.reason or exc})"
+        )
+    return None
+
+
 def _refusal(exc: Exception) -> str:
     """Why the fake cannot start, in words."""
     if isinstance(exc, StateFileError):
@@ -312,25 +361,33 @@ def _run(app: MockApp, sock: socket.socket, args: argparse.Namespace) -> int:
 
     from mockserver.server import uvicorn_config
 
-    print(_banner(app, app.settings.public_url), flush=True)
-    if not args.admin_token and not _loopback(args.host):
-        print(
-            f"WARNING: listening on {args.host} with no --admin-token: anyone who can reach this port "
-            "can reset the fake, change its clock and faults, and read every request and SMS it got.",
-            file=sys.stderr,
-            flush=True,
-        )
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
     config = uvicorn_config(app, app.settings.limits, access_log=args.access_log, log_level="info", **tls)
     server = uvicorn.Server(config)
-    # What start-up built (specs, compiled plans, fixtures) lives as long as the process: keep it out
-    # of the cyclic collector's way, which otherwise rescans it on every full collection (~10% of
-    # the CPU a request costs, measured under load).
-    gc.freeze()
+    # Ctrl-C or SIGTERM, whenever it comes (before uvicorn takes the signals over, or when it raises
+    # them again once stopped), asks the server to stop: one line and exit 0, never a traceback.
+    stop = signal.SIGINT, signal.SIGTERM
+    previous = {s: signal.signal(s, lambda signum, frame: setattr(server, "should_exit", True)) for s in stop}
     try:
+        print(_banner(app, app.settings.public_url), flush=True)
+        if not args.admin_token and not _loopback(args.host):
+            print(
+                f"WARNING: listening on {args.host} with no --admin-token: anyone who can reach this "
+                "port can reset the fake, change its clock and faults, and read every request and SMS "
+                "it got.",
+                file=sys.stderr,
+                flush=True,
+            )
+        # What start-up built (specs, compiled plans, fixtures) lives as long as the process: keep it
+        # out of the cyclic collector's way, which otherwise rescans it on every full collection (~10%
+        # of the CPU a request costs, measured under load).
+        gc.freeze()
         server.run(sockets=[sock])
     finally:
         app.world.close()  # with --state: a checkpoint for a fast next start, and the file released
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    print("stopped", flush=True)
     return 0
 
 

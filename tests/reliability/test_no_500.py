@@ -47,8 +47,8 @@ def serve(*arguments: str) -> subprocess.CompletedProcess[str]:
     ("arguments", "complaint"),
     [
         (["--port", "70000"], "is not a port"),
-        (["--journal-limit", "-1"], "is negative"),
-        (["--port", "x"], "invalid"),
+        (["--journal-limit", "-1"], "'-1' is not a count: a whole number, 0 or more"),
+        (["--port", "x"], "'x' is not a port: a number from 0 to 65535"),  # not "invalid port value"
     ],
 )
 def test_flags_out_of_range_are_usage_errors_not_tracebacks(arguments, complaint):

@@ -6,6 +6,24 @@ import os
 import shutil
 
 CHROMIUM = os.environ.get("MOCKSERVER_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
+MISSING = (
+    "The browser tests need Debian's Chromium: run 'sudo apt-get install chromium' (`make test` "
+    "installs it when run as root), or point MOCKSERVER_CHROMIUM at a Chromium."
+)
+
+
+def chromium_or_skip() -> str:
+    """The Chromium to drive; without one, the test is skipped saying what to install (failed
+    instead where MOCKSERVER_REQUIRE_BROWSER is set, as CI sets it)."""
+    import pytest
+
+    if os.path.isfile(CHROMIUM) and os.access(CHROMIUM, os.X_OK):
+        return CHROMIUM
+    if os.environ.get("MOCKSERVER_REQUIRE_BROWSER"):
+        pytest.fail(MISSING, pytrace=False)
+    pytest.skip(MISSING)
+
+
 # Headless, and no background traffic: the machines have no network but loopback.
 LAUNCH_ARGS = [
     "--headless",

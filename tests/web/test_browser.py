@@ -10,7 +10,7 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from mockserver import MockServer
-from tests.web.browser import CHROMIUM, LAUNCH_ARGS
+from tests.web.browser import LAUNCH_ARGS, chromium_or_skip
 
 DEMO_CLIENT = {"grant_type": "client_credentials", "client_id": "demo-client", "client_secret": "demo-secret"}
 
@@ -23,8 +23,9 @@ def server() -> Iterator[MockServer]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    executable = chromium_or_skip()
     with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=LAUNCH_ARGS)
+        launched = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
         yield launched
         launched.close()
 
