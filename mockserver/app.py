@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from mockserver import registry
 from mockserver.admin.handlers import AdminHandlers
 from mockserver.admin.spec import admin_spec
+from mockserver.admin.wording import in_words
 from mockserver.engine.dispatch import Api, Exchange
 from mockserver.engine.render import Response
 from mockserver.engine.routes import RouteTable
@@ -201,7 +202,8 @@ def _admin_errors(world: World) -> Any:
     def render(exc: Exception, exchange: Exchange) -> Response:
         error = to_api_error(exc)
         _log(error, exc, exchange, world)
-        return Response(error.status, plain_error_body(error.status, error.problems), headers=error.headers)
+        problems = in_words(error.problems, exchange.operation)
+        return Response(error.status, plain_error_body(error.status, problems), headers=error.headers)
 
     return render
 

@@ -260,7 +260,7 @@ class World:
                 raw_body=exchange.body[:MAX_BODY_BYTES],
                 dropped=exchange.dropped,
                 warnings=tuple(exchange.warnings or ()),
-                **_answer_if_error(exchange),
+                **_answer(exchange),
             )
         )
         if exchange.warnings and self.settings.log_warnings:
@@ -279,12 +279,12 @@ class World:
             return {name: p.describe(tx) for name, p in self.providers.items()}
 
 
-def _answer_if_error(exchange: Exchange) -> dict[str, Any]:
-    """An error's answer is kept (bounded) for the requests view; a success's is not (cost)."""
+def _answer(exchange: Exchange) -> dict[str, Any]:
+    """What was answered, bounded: the journal and the requests page show it, masked."""
     answer = exchange.answer
-    if answer is None or answer.status < 400:
+    if answer is None:
         return {}
-    return {"error_body": answer.body[:MAX_BODY_BYTES], "response_type": answer.media_type}
+    return {"answer_body": answer.body[:MAX_BODY_BYTES], "response_type": answer.media_type}
 
 
 def _package_of(provider: Provider) -> str:

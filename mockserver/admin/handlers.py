@@ -324,6 +324,8 @@ def _journal_json(entry: JournalEntry) -> dict[str, Any]:
         "tenant": entry.tenant,
         "requestHeaders": entry.request_headers,
         "requestBody": entry.request_body,
+        "responseType": entry.response_type or None,
+        "responseBody": entry.response_body,
         "warnings": [w.as_dict() for w in entry.warnings],
         **({"dropped": True} if entry.dropped else {}),
     }

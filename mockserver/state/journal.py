@@ -42,8 +42,9 @@ class JournalEntry:
     raw_headers: tuple[tuple[bytes, bytes], ...] = ()
     raw_body: bytes = b""
     """At most MAX_BODY_BYTES of the body."""
-    error_body: bytes = b""
-    """What was answered, for an error (status >= 400) only: at most MAX_BODY_BYTES."""
+    answer_body: bytes = b""
+    """What was answered (or would have been, for a connection dropped after the operation): at
+    most MAX_BODY_BYTES, counted in the journal's byte budget."""
     response_type: str = ""
     dropped: bool = False
     """A fault dropped the connection instead of answering."""
@@ -64,6 +65,11 @@ class JournalEntry:
     def request_body(self) -> str | None:
         content_type = next((v for k, v in self.raw_headers if k == b"content-type"), b"")
         return mask_body(self.raw_body, content_type.decode("latin-1").lower())
+
+    @property
+    def response_body(self) -> str | None:
+        """The answer's body, secrets masked as in a request (a token answer's `access_token`)."""
+        return mask_body(self.answer_body, self.response_type.lower())
 
 
 def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
@@ -149,7 +155,7 @@ def _size(entry: JournalEntry) -> int:
         ENTRY_OVERHEAD
         + headers
         + len(entry.raw_body)
-        + len(entry.error_body)
+        + len(entry.answer_body)
         + len(entry.path)
         + len(entry.query)
     )

@@ -167,7 +167,6 @@ class WebUI:
             "request.html",
             entry=entry,
             content_type=content_type,
-            error=entry.error_body.decode("utf-8", errors="replace") if entry.error_body else None,
         )
 
     # -- state and controls -----------------------------------------------------------------------

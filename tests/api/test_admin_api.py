@@ -206,6 +206,20 @@ def test_journal_records_masks_filters_and_pages(server, admin, jfw):
     assert admin.get("/journal").json()["total"] == 0
 
 
+def test_the_journal_keeps_what_each_request_was_answered_successes_too_secrets_masked(server, admin, jfw):
+    jfw.get(f"{SMS}/demoSmsSetting0001")
+    jfw.put(f"{SMS}/demoSmsSetting0001", json={"name": ""})
+    token = twosms_token(server)
+    refused, found = admin.get("/journal", params={"provider": "jframework"}).json()["entries"]
+    assert found["responseType"] == "application/json"
+    assert json.loads(found["responseBody"])["data"]["id"] == "demoSmsSetting0001"
+    assert json.loads(refused["responseBody"])["success"] is False
+    token_answer = admin.get("/journal", params={"path": "/Token"}).json()["entries"][0]
+    assert (
+        token not in token_answer["responseBody"] and '"access_token": "****"' in token_answer["responseBody"]
+    )
+
+
 def test_the_journal_stays_bounded():
     from mockserver import MockServer
 
@@ -370,3 +384,32 @@ def test_one_fault_rule_is_removed_by_its_id_and_an_unknown_id_is_a_404(admin):
     assert [f["id"] for f in admin.get("/faults").json()["faults"]] == [second["id"]]
     missing = admin.delete(f"/faults/{first['id']}")
     assert missing.status_code == 404 and "no fault rule" in missing.json()["errors"][0]
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "says"),
+    [
+        (
+            "/clock",
+            {"advance": "8 hours"},
+            "advance: must be a duration such as PT8H or P1DT30M (ISO 8601), or a number of seconds",
+        ),
+        ("/clock", {"freeze": "tomorrow"}, "freeze: must be an instant between the years 1900 and 9000"),
+        ("/faults", {"status": "abc"}, "status: must be of type integer, not a string"),
+        ("/faults", {"status": 200}, "status: must be at least 400"),
+        (
+            "/faults",
+            {"probability": 0.5},
+            "the body: must be a rule with an action: status, delayMs above 0, drop or dropAfter",
+        ),
+    ],
+)
+def test_control_plane_refusals_name_the_field_and_say_what_is_expected(admin, path, body, says):
+    refused = admin.post(path, json=body)
+    assert refused.status_code == 400 and any(e.startswith(says) for e in refused.json()["errors"])
+    assert not any("pattern" in e for e in refused.json()["errors"])  # no regular expression shown
+
+
+def test_a_query_parameter_refusal_names_where_the_parameter_is(admin):
+    refused = admin.get("/outbox", params={"provider": "nope"})
+    assert refused.json()["errors"] == ['provider (in the query): must be one of "jframework", "twosms"']

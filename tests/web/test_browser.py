@@ -153,7 +153,7 @@ def test_a_401_shows_in_the_requests_view_with_its_auth_key_masked(page, server)
     page.locator("#requests a").first.click()
     expect(page.locator("#headers")).to_contain_text("****")
     expect(page.locator("body")).not_to_contain_text("not-the-right-key")
-    expect(page.locator("#error-body")).to_contain_text("Unauthorized")
+    expect(page.locator("#response-body")).to_contain_text("Unauthorized")
 
 
 def test_a_request_that_drew_client_warnings_shows_them(page, server):
@@ -197,12 +197,22 @@ def test_the_clock_control_expires_a_message_on_the_state_view(page, server):
     expect(page.locator("tr", has_text=sent["MessageID"])).to_contain_text("expired")
 
 
+def test_a_clock_advance_the_admin_api_refuses_is_explained_in_words_on_the_controls(page, server):
+    page.goto("/_/controls")
+    page.fill("#advance", "8 hours")
+    page.click("#advance-button")
+    outcome = page.locator("#outcome .error")
+    expect(outcome).to_contain_text("advance: must be a duration such as PT8H or P1DT30M (ISO 8601)")
+    expect(outcome).not_to_contain_text("pattern")
+
+
 def test_faults_are_added_and_removed_from_the_controls_and_refusals_are_shown_in_words(page, server):
     page.goto("/_/controls")
     page.select_option("#fault-form select[name=provider]", "twosms")
     page.fill("#fault-status", "200")  # not an error status: the admin API refuses it
     page.click("#fault-form button")
     expect(page.locator("#outcome .error")).to_contain_text("400")
+    expect(page.locator("#outcome .error")).to_contain_text("status: must be at least 400")
     page.fill("#fault-status", "503")
     with page.expect_navigation():  # the page reloads once the rule is added
         page.click("#fault-form button")

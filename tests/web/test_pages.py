@@ -101,3 +101,20 @@ def test_a_full_outbox_is_shown_fifty_at_a_time(app):
     assert "+15550009999" in first and "+15550009949" not in first  # newest first
     last = get(app, "/_/inbox?page=199").text
     assert "+15550000000" in last and last.count('class="card sms"') == 50
+
+
+def test_a_request_page_shows_what_a_success_was_answered_pretty_printed(app):
+    async def ask() -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as c:
+            headers = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
+            assert (
+                await c.get("/jframework/api/v1/app-integrations/sms", headers=headers)
+            ).status_code == 200
+
+    asyncio.run(ask())
+    seq = app.world.journal.entries()[0].seq
+    page = get(app, f"/_/requests/{seq}").text
+    assert "Response body" in page and "(application/json)" in page
+    assert "  &#34;success&#34;: true" in page or '  "success": true' in page  # indented: pretty-printed
