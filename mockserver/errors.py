@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import difflib
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 
@@ -109,3 +112,10 @@ class FixtureError(Exception):
     def __init__(self, lines: list[str]) -> None:
         super().__init__("\n".join(lines))
         self.lines = lines
+
+
+def did_you_mean(given: object, candidates: Iterable[object]) -> str:
+    """` (did you mean "admin"?)` for the candidate closest to a near miss, or "" when none is close."""
+    names = {str(c): c for c in candidates}
+    close = difflib.get_close_matches(str(given), list(names), n=1, cutoff=0.6)
+    return f" (did you mean {json.dumps(names[close[0]])}?)" if close else ""

@@ -6,13 +6,14 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mockserver.engine.validation import compile_validator, explain
-from mockserver.errors import FixtureError
+from mockserver.engine.validation import MAX_PROBLEMS, compile_validator, explain, explained
+from mockserver.errors import FixtureError, Problem, did_you_mean
 from mockserver.resources import load_yaml
 
 
@@ -72,14 +73,48 @@ class FixtureSchema:
     """The fixture format (composed from the providers' sections), compiled once."""
 
     def __init__(self, schema: dict[str, Any]) -> None:
+        self._schema = schema
         self._validator = compile_validator(schema, draft=7)
 
-    def problems(self, document: FixtureDocument) -> list[str]:
+    def problems(self, document: FixtureDocument) -> list[Problem]:
+        """What is wrong with a document, near misses of a name or a value pointed out."""
         if self._validator.is_valid(document.data):
             return []
-        return [f"{document.source}: {p.field}: {p.message}" for p in explain(self._validator, document.data)]
+        problems = explain(self._validator, document.data)
+        hinted = self._hinted(document.data)
+        return [Problem(hinted.get((p.field, p.message), p.message), p.field) for p in problems]
+
+    def lines(self, document: FixtureDocument) -> list[str]:
+        return [f"{document.source}: {p.field}: {p.message}" for p in self.problems(document)]
 
     def check(self, documents: Iterable[FixtureDocument]) -> None:
-        lines = [line for document in documents for line in self.problems(document)]
+        lines = [line for document in documents for line in self.lines(document)]
         if lines:
             raise FixtureError(lines)
+
+    def _hinted(self, data: Any) -> dict[tuple[str | None, str], str]:
+        """(field, message) -> the message with a "did you mean" for an enum value or a property
+        name close to one the schema allows."""
+        hinted: dict[tuple[str | None, str], str] = {}
+        for error in islice(self._validator.iter_errors(data), MAX_PROBLEMS):
+            kind, problem = type(error.kind).__name__, explained(error)
+            if kind == "Enum":
+                hint = did_you_mean(error.instance, error.kind.options)
+            elif kind == "AdditionalProperties":
+                allowed = _at(self._schema, list(error.schema_path)[:-1]).get("properties", {})
+                hint = "".join(did_you_mean(name, allowed) for name in error.kind.unexpected)
+            else:
+                continue
+            if hint:
+                hinted[(problem.field, problem.message)] = problem.message + hint
+        return hinted
+
+
+def _at(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
+    """The part of `schema` at a jsonschema-rs schema path (local `$ref`s followed)."""
+    node: Any = schema
+    for step in path:
+        while isinstance(node, dict) and "$ref" in node and step != "$ref":
+            node = _at(schema, [p for p in node["$ref"].lstrip("#/").split("/") if p])
+        node = node[int(step)] if isinstance(node, list) else node.get(step, {}) if step != "$ref" else node
+    return node if isinstance(node, dict) else {}

@@ -99,7 +99,7 @@ class World:
             return self._bind(FileSnapshots.load(self, self.state_file))
         paths = [resources.default_fixtures()] if fixtures is None else [fixture_path(f) for f in fixtures]
         documents = [read_document(p) for p in paths]
-        self.fixture_schema.check(documents)
+        self._refuse_if_invalid(documents)
         self._apply(documents)
         if self.state_file is not None:
             return self._bind(FileSnapshots.write(self, self.state_file, BASELINE))
@@ -131,7 +131,7 @@ class World:
 
         With `into_baseline` they are added to the baseline as well, so a reset keeps them (and
         undoes everything else done since the last reset); otherwise a reset undoes them too."""
-        self.fixture_schema.check(documents)
+        self._refuse_if_invalid(documents)
         if not into_baseline:
             with self._kept.atomic():
                 self._apply(documents)
@@ -153,15 +153,30 @@ class World:
                     if name in self._kept.names():
                         self._kept.delete(name)
 
-    def _apply(self, documents: Sequence[FixtureDocument]) -> None:
-        lines = []
+    def _refuse_if_invalid(self, documents: Sequence[FixtureDocument]) -> None:
+        """FixtureError when a document breaks the schema, listing in one pass the providers' own
+        findings too (references, duplicates) in what they could still read; changes nothing."""
+        lines = [line for document in documents for line in self.fixture_schema.lines(document)]
+        if lines:
+            self._apply(documents, lines)  # raises: the transaction is rolled back
+
+    def _apply(self, documents: Sequence[FixtureDocument], schema_lines: Sequence[str] = ()) -> None:
+        """Load the documents in one transaction; FixtureError (and nothing loaded) if any of them
+        breaks a provider's rules. With `schema_lines` (the documents break the schema) a section
+        the provider cannot read at all adds nothing: those lines say why."""
+        lines = list(schema_lines)
         with bulk(), self.store.transaction() as tx:
             for document in documents:
+                if not isinstance(document.data, dict):
+                    continue  # not a fixture document at all: the schema's lines say so
                 for name, section in document.data.items():
                     try:
                         self.providers[name].load_fixtures(tx, section, self)
                     except DomainError as exc:
                         lines.append(f"{document.source}: /{name}{exc.field or ''}: {exc.message}")
+                    except Exception:
+                        if not schema_lines:
+                            raise  # data the schema accepts must never crash a provider
             if lines:
                 raise FixtureError(lines)
 

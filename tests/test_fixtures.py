@@ -81,6 +81,8 @@ def test_schema_problems_name_file_path_and_problem_one_line_each(tmp_path):
         f"{bad}: /jframework: Additional properties are not allowed ('colour' was unexpected)",
         f'{bad}: /jframework/brands/0/authKeys/0/role: must be one of "admin", "viewer"',
         f"{bad}: /jframework/brands/0/smsSettings/0/phoneNumber: must be of type string, not an integer",
+        # and, in the same pass, what the provider's own rules find (this file has no catalogue)
+        f"{bad}: /jframework/brands/0/smsSettings/0/appIntegrationId: names no SMS entry of appIntegrations",
     ]
 
 
@@ -203,3 +205,53 @@ def test_twosms_schema_problems(tmp_path):
         "/twosms/accounts/0/id",
         "/twosms/accounts/0/messages/0/recipients",
     ]
+
+
+TYPOS = """
+jframework:
+  brands:
+    - url: typo.example.com
+      name: Typos
+      authKeys:
+        - {key: typo-admin-key, role: admn}
+      smsSettings:
+        - id: typoSetting0000001
+          appIntegrationId: twillio
+          name: Typo
+          username: u
+          pasword: p
+          phoneNumber: "+15005550006"
+          status: Active
+          isDefault: true
+          createdDate: "2026-01-01T09:00:00Z"
+"""
+
+
+def test_fixtures_check_reports_schema_and_reference_errors_in_one_pass_with_near_misses(tmp_path):
+    bad = write(tmp_path, "typos.yaml", TYPOS)
+    result = run_cli("fixtures", "check", "default", str(bad))
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    where = f"{bad}: /jframework/brands/0"
+    assert result.stderr.strip().splitlines() == [
+        f'{where}/authKeys/0/role: must be one of "admin", "viewer" (did you mean "admin"?)',
+        f"{where}/smsSettings/0: Additional properties are not allowed ('pasword' was unexpected)"
+        ' (did you mean "password"?)',
+        f"{where}/smsSettings/0/password: is required",
+        f'{where}/smsSettings/0/appIntegrationId: names no SMS entry of appIntegrations (did you mean "twilio"?)',
+    ]
+
+
+def test_loading_a_document_with_both_kinds_of_error_changes_nothing(tmp_path):
+    app = create_app()
+    before = app.world.store.snapshot()
+    with pytest.raises(FixtureError) as refused:
+        app.world.load([read_document(write(tmp_path, "typos.yaml", TYPOS))])
+    assert len(refused.value.lines) == 4
+    assert app.world.store.snapshot() == before
+
+
+def test_a_value_far_from_every_choice_gets_no_suggestion(tmp_path):
+    bad = write(tmp_path, "far.yaml", TYPOS.replace("admn", "superuser").replace("twillio", "acme"))
+    lines = run_cli("fixtures", "check", "default", str(bad)).stderr.strip().splitlines()
+    assert lines[0].endswith('/role: must be one of "admin", "viewer"')
+    assert lines[-1].endswith("/appIntegrationId: names no SMS entry of appIntegrations")

@@ -211,6 +211,11 @@ _DESCRIBERS: dict[str, t.Callable[[t.Any, t.Any], str | None]] = {
 }
 
 
+def explained(error: t.Any) -> Problem:
+    """One jsonschema-rs error as the Problem `explain` words it."""
+    return _problem(error, "")
+
+
 def _problem(error: t.Any, prefix: str) -> Problem:
     kind = error.kind
     if type(kind).__name__ == "Required":

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from mockserver.errors import DomainError
+from mockserver.errors import DomainError, did_you_mean
 from mockserver.providers.jframework.model import (
     BRANDS,
     CATALOGUE,
@@ -77,7 +77,9 @@ def _integration(entry: dict[str, Any]) -> AppIntegration:
 def _setting(tx: Transaction, entry: dict[str, Any], host: str, clock: Clock, where: str) -> SmsSetting:
     integration = tx.get(CATALOGUE, entry["appIntegrationId"])
     if integration is None or integration.type != "SMS":
-        raise DomainError("names no SMS entry of appIntegrations", field=f"{where}/appIntegrationId")
+        known = [i.id for i in tx.rows(CATALOGUE) if i.type == "SMS"]
+        hint = did_you_mean(entry["appIntegrationId"], known)
+        raise DomainError(f"names no SMS entry of appIntegrations{hint}", field=f"{where}/appIntegrationId")
     owner = tx.get(SETTINGS, entry["id"])
     if owner is not None and owner.brand != host:
         raise DomainError(f"is already a setting of brand {owner.brand}", field=f"{where}/id")
