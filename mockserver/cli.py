@@ -168,6 +168,12 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     )
     contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     contract.add_argument(
+        "--report-dir",
+        default="mockserver-contract-report",
+        metavar="DIR",
+        help="where Schemathesis' JSON report is kept (in the working folder by default)",
+    )
+    contract.add_argument(
         "--seed", type=int, default=1, help="seed of the generated cases: the same seed, the same requests"
     )
 
@@ -242,6 +248,7 @@ def _contract(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
         stateful=args.stateful,
         junit=args.junit,
         seed=args.seed,
+        report_dir=args.report_dir,
     )
 
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
 import subprocess
 import sys
+import tempfile
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -15,9 +18,11 @@ from mockserver import MockServer
 from mockserver.server import bind
 
 
-def contract(*args: str, timeout: int = 600) -> subprocess.CompletedProcess[str]:
+def contract(*args: str, timeout: int = 600, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    """The real command, in a folder of its own (it keeps its report in the working folder)."""
     command = [sys.executable, "-m", "mockserver", "contract", "--max-examples", "5", *args]
-    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False)
+    folder = cwd or Path(tempfile.mkdtemp(prefix="contract-cli-"))
+    return subprocess.run(command, capture_output=True, text=True, timeout=timeout, check=False, cwd=folder)
 
 
 @pytest.fixture(scope="module")
@@ -65,10 +70,18 @@ def test_contract_passes_the_fake_on_a_live_port(fake, tmp_path):
     result = contract(
         "--provider", "jframework", "--base-url", fake.url_for("jframework"),
         "--brand-url", "demo.example.com", "--auth-key", "demo-admin-key", "--junit", str(junit),
+        cwd=tmp_path,
     )  # fmt: skip
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     assert "PUT /api/v1/app-integrations/sms/{id}" in result.stdout
     assert Path(junit).exists() and "<failure" not in junit.read_text()
+    # The report is kept where the user ran it, and named; the warnings these specs draw are explained.
+    report = tmp_path / "mockserver-contract-report" / "report.json"
+    assert (
+        report.exists()
+        and "Schemathesis' JSON report: mockserver-contract-report/report.json" in result.stdout
+    )
+    assert "missing_test_data: operations whose path ids" in result.stdout
 
 
 def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fake):
@@ -80,6 +93,27 @@ def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fak
     )  # fmt: skip
     assert env_result.returncode == 0, env_result.stdout[-3000:] + env_result.stderr[-2000:]
     assert "PUT /api/v1/sms/messages/{messageID}" in env_result.stdout
+
+
+@pytest.mark.parametrize(
+    ("provider", "credentials"),
+    [
+        ("jframework", ["--brand-url", "demo.example.com", "--auth-key", "k"]),
+        ("twosms", ["--client-id", "c", "--client-secret", "s"]),  # its token request fails first
+    ],
+)
+def test_contract_with_nothing_listening_says_so_at_once(provider, credentials, tmp_path):
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        url = f"http://127.0.0.1:{free.getsockname()[1]}"  # closed again: nothing listens there
+    started = time.monotonic()
+    result = contract("--provider", provider, "--base-url", url, *credentials, cwd=tmp_path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert (
+        result.stderr.strip()
+        == f"cannot reach {url}: nothing answers there (is the server running? is --base-url right?)"
+    )
+    assert time.monotonic() - started < 10  # was 12 s and 411 errored cases
 
 
 def test_contract_says_which_credentials_are_missing():
