@@ -40,6 +40,18 @@ class ContractOption:
 
 
 @dataclass(frozen=True)
+class InboundSms:
+    """An SMS a phone sent back to a provider (a recipient's reply), for the conversation page."""
+
+    provider: str
+    sender: str
+    text: str
+    at: datetime
+    about: str = ""
+    """What it answers (the provider's message id), if anything."""
+
+
+@dataclass(frozen=True)
 class StateTable:
     """One table of the web state view: what a provider holds, for people to read."""
 
@@ -116,3 +128,6 @@ class Provider:
     own, such as the page an SMS link opens; `render` draws a template from `templates`."""
     templates: Path | None = None
     """The folder of the templates the provider's pages render."""
+    inbound: Callable[[Transaction, str], list[InboundSms]] | None = None
+    """(transaction, phone number) -> what that number sent back (replies), for the web pages'
+    conversation view beside the SMS it was sent."""

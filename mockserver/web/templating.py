@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,15 @@ def pretty(body: str | None, content_type: str = "") -> str:
     return body
 
 
+def shown_instant(instant: datetime) -> Markup:
+    """An instant for people: `2026-06-01 09:00:05 UTC`, to the second, the exact ISO 8601 text
+    (what the APIs answer) in its tooltip."""
+    exact = isoformat(instant)
+    return Markup('<time datetime="{0}" title="{0}">{1}</time>').format(
+        exact, instant.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    )
+
+
 class Pages:
     """Renders templates from `directories` first, then the web pages' own."""
 
@@ -71,7 +81,7 @@ class Pages:
             loader=ChoiceLoader([FileSystemLoader([*map(str, directories), str(TEMPLATES)])]),
             autoescape=select_autoescape(["html"]),
         )
-        self.env.filters.update(sms=sms_html, pretty=pretty, instant=isoformat)
+        self.env.filters.update(sms=sms_html, pretty=pretty, instant=shown_instant)
 
     def render(self, request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         html = self.env.get_template(name).render(request=request, **context)

@@ -52,7 +52,17 @@ class WebUI:
                 render = Pages(*filter(None, [provider.templates])).render
                 pages = Router(provider.pages(world.handlers[name], render))
                 routes.append(Mount(f"/_/{name}", app=_CatchingUp(pages, world, name)))
-        self.app = Starlette(routes=routes)
+        # A page that does not exist is a page too, in the house style (Starlette's is bare text).
+        self.app = Starlette(routes=routes, exception_handlers={404: self._missing, 405: self._missing})
+
+    async def _missing(self, request: Request, exc: Exception) -> Response:
+        status = getattr(exc, "status_code", 404)
+        what = (
+            f"There is no page at {request.url.path}."
+            if status == 404
+            else "That page does not take this method."
+        )
+        return self._render(request, "missing.html", status, what=what)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         await self.app(scope, receive, send)
@@ -132,8 +142,15 @@ class WebUI:
 
     async def conversation(self, request: Request) -> Response:
         number = request.query_params.get("number", "")
-        messages = [m for m in self.world.outbox.messages() if number and number in (m.to, m.sender)]
-        return self._render(request, "conversation.html", number=number, messages=messages[-PAGE_SIZE * 4 :])
+        entries: list[Any] = [
+            m for m in self.world.outbox.messages() if number and number in (m.to, m.sender)
+        ]
+        if number:
+            with self.world.store.transaction() as tx:
+                for provider in self.world.providers.values():
+                    entries += provider.inbound(tx, number) if provider.inbound else []
+        entries.sort(key=lambda e: e.sent_at if isinstance(e, OutboxMessage) else e.at)
+        return self._render(request, "conversation.html", number=number, messages=entries[-PAGE_SIZE * 4 :])
 
     # -- requests ---------------------------------------------------------------------------------
     async def requests(self, request: Request) -> Response:

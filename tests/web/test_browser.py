@@ -81,10 +81,13 @@ def test_the_landing_page_says_what_is_running(page: Page, server: MockServer):
 def test_an_sms_sent_through_the_api_appears_in_the_open_inbox_with_its_code_highlighted(page, server):
     page.goto("/_/inbox")
     expect(page.locator("#empty")).to_be_visible()
+    expect(page.locator("#inbox-count")).to_have_text("0")
     expect(page.locator("body")).to_have_attribute("data-live", "open")  # the event stream is connected
     send(server, quick("+15550100077", "Your code is 482913"))
     sms = page.locator("#messages .sms").first
     expect(sms).to_contain_text("+15550100077")
+    expect(page.locator("#inbox-count")).to_have_text("1")  # the heading counts it too
+    expect(page.locator("#empty")).to_have_count(0)
     expect(sms.locator(".otp")).to_have_text("482913")
     expect(sms.locator("button.copy")).to_have_attribute("data-code", "482913")
 
@@ -99,6 +102,16 @@ def test_the_inbox_filters_and_shows_a_conversation(page, server):
     page.locator("#messages .sms").first.locator("text=conversation").click()
     expect(page.locator(".phone .bubble")).to_have_count(2)
     expect(page.locator(".phone .bubble").first).to_contain_text("first for 71")  # oldest first, as a phone
+
+
+def test_a_long_link_stays_inside_its_card_and_its_bubble(page, server):
+    link = "https://example.test/" + "a" * 300
+    send(server, quick("+15550100078", f"Open {link}"))
+    for where in ("/_/inbox", "/_/conversation?number=%2B15550100078"):
+        page.goto(where)
+        box = page.locator("#messages .sms .text, .phone .bubble").first
+        expect(box).to_contain_text("aaaa")
+        assert box.evaluate("e => e.scrollWidth <= e.clientWidth"), where  # wrapped, not spilling out
 
 
 def test_a_message_with_markup_is_shown_as_text(page, server):

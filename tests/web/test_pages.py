@@ -118,3 +118,51 @@ def test_a_request_page_shows_what_a_success_was_answered_pretty_printed(app):
     page = get(app, f"/_/requests/{seq}").text
     assert "Response body" in page and "(application/json)" in page
     assert "  &#34;success&#34;: true" in page or '  "success": true' in page  # indented: pretty-printed
+
+
+def test_an_unknown_page_is_a_page_in_the_house_style(app):
+    page = get(app, "/_/nothing-here")
+    assert page.status_code == 404 and page.headers["content-type"].startswith("text/html")
+    assert "There is no page at /_/nothing-here." in page.text and "/_/static/app.css" in page.text
+
+
+def test_instants_are_shown_to_the_second_with_the_exact_text_in_a_tooltip(app):
+    from datetime import UTC, datetime
+
+    app.world.clock.freeze(datetime(2026, 6, 1, 9, 0, 5, 123456, tzinfo=UTC))
+    page = get(app, "/_/inbox").text
+    assert '<time datetime="2026-06-01T09:00:05.123456Z" title="2026-06-01T09:00:05.123456Z">' in page
+    assert "2026-06-01 09:00:05 UTC</time>" in page
+
+
+def test_the_conversation_shows_what_the_number_sent_back(app):
+    async def reply() -> None:
+        async with httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
+        ) as c:
+            form = {
+                "grant_type": "client_credentials",
+                "client_id": "demo-client",
+                "client_secret": "demo-secret",
+            }
+            token = (await c.post("/twosms/Token", data=form)).json()["access_token"]
+            body = {
+                "MessageID": "dbcc0ec5-7543-4a9d-932c-ab0623551910",
+                "From": "+15550100016",
+                "Response": "On my way",
+            }
+            headers = {"Authorization": f"Bearer {token}"}
+            assert (
+                await c.post("/twosms/api/v1/sms/messages/replies", json=body, headers=headers)
+            ).status_code == 200
+
+    asyncio.run(reply())
+    page = get(app, "/_/conversation?number=%2B15550100016").text
+    assert 'class="bubble reply"' in page and "reply from +15550100016" in page and "On my way" in page
+
+
+def test_a_recipients_page_carries_none_of_the_fakes_own_navigation(app):
+    page = get(app, "/_/twosms/read/dbcc0ec5-7543-4a9d-932c-ab0623551910?contactId=ada-dbcc0ec5").text
+    assert "Your test results are ready." in page
+    assert 'href="/_/controls"' not in page and 'href="/_/requests"' not in page and "fake clock" not in page
+    assert 'href="/_/controls"' in get(app, "/_/inbox").text  # the fake's own pages keep it

@@ -90,4 +90,5 @@ PROVIDER = Provider(
     state_view=state_view.tables,
     pages=pages.routes,
     templates=pages.TEMPLATES,
+    inbound=state_view.replies_from,
 )

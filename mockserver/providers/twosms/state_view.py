@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from mockserver.providers.base import StateTable
+from mockserver.providers.base import InboundSms, StateTable
 from mockserver.providers.twosms.records import ACCOUNTS, CONTACTS, MESSAGES, Contact, Message
 from mockserver.state.clock import isoformat
 from mockserver.state.store import Transaction
@@ -34,6 +34,16 @@ def tables(tx: Transaction, now: datetime) -> list[StateTable]:
             ("id", "from", "content", "recipients (reads)", "reads allowed", "expiry", "state"),
             [_message_row(m, now) for m in reversed(messages)],
         ),
+    ]
+
+
+def replies_from(tx: Transaction, number: str) -> list[InboundSms]:
+    """Every reply `number` sent to a 2SMS message (through the API or the recipient page)."""
+    return [
+        InboundSms("twosms", reply.sender, reply.text, reply.inserted, message.id)
+        for message in tx.rows(MESSAGES)
+        for reply in message.replies
+        if reply.sender == number
     ]
 
 

@@ -43,6 +43,14 @@ document.addEventListener("htmx:responseError", (event) => {
   target.appendChild(box);
 });
 
+// Each SMS delivered live counts in the inbox's heading too.
+document.addEventListener("htmx:sseMessage", (event) => {
+  const count = document.getElementById("inbox-count");
+  if (count && event.detail.type === "sms") count.textContent = String(Number(count.textContent) + 1);
+  const empty = document.getElementById("empty");
+  if (empty) empty.remove();
+});
+
 // The inbox says whether it is live (the event stream is open) or not.
 document.addEventListener("htmx:sseOpen", () => { document.body.dataset.live = "open"; });
 document.addEventListener("htmx:sseError", () => { document.body.dataset.live = "closed"; });
