@@ -369,7 +369,9 @@ def _run(app: MockApp, sock: socket.socket, args: argparse.Namespace) -> int:
     from mockserver.server import uvicorn_config
 
     tls = {"ssl_certfile": args.ssl_certfile, "ssl_keyfile": args.ssl_keyfile} if args.ssl_certfile else {}
-    config = uvicorn_config(app, app.settings.limits, access_log=args.access_log, log_level="info", **tls)
+    # uvicorn's own start and stop lines only with the access log: the banner and `stopped` say it.
+    level = "info" if args.access_log else "warning"
+    config = uvicorn_config(app, app.settings.limits, access_log=args.access_log, log_level=level, **tls)
     server = uvicorn.Server(config)
     # Ctrl-C or SIGTERM, whenever it comes (before uvicorn takes the signals over, or when it raises
     # them again once stopped), asks the server to stop: one line and exit 0, never a traceback.
