@@ -3,13 +3,11 @@ the clock when it is moved and run before each provider request, never by handle
 
 from __future__ import annotations
 
-import asyncio
 from datetime import UTC, datetime, timedelta
-
-import httpx
 
 from mockserver.app import create_app
 from mockserver.providers.twosms.records import Caller
+from tests.inprocess import DEMO_CLIENT, call
 
 ACCOUNT = "71a9437e-9ae2-410d-b3d1-983c44a55dcd"  # the demo account of the bundled fixtures
 START = datetime(2026, 6, 1, 9, tzinfo=UTC)
@@ -45,18 +43,8 @@ def test_time_that_passed_unannounced_is_caught_up_before_the_next_provider_requ
     app.world.clock.set_state(START + timedelta(hours=2), timedelta(0))  # as a restart reads it: no move
     assert twosms_texts(app) == []
 
-    async def token_request() -> int:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
-        ) as c:
-            data = {
-                "grant_type": "client_credentials",
-                "client_id": "demo-client",
-                "client_secret": "demo-secret",
-            }
-            return (await c.post("/twosms/Token", data=data)).status_code
-
-    assert asyncio.run(token_request()) == 200  # any request to the provider, even an unauthenticated one
+    token = call(app, "POST", "/twosms/Token", data=DEMO_CLIENT)  # any request to the provider will do
+    assert token.status_code == 200
     assert len(twosms_texts(app)) == 1
 
 

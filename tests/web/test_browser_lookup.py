@@ -12,22 +12,24 @@ ROOT = Path(__file__).resolve().parents[2]
 NO_BROWSER = {"MOCKSERVER_CHROMIUM": "/nonexistent/chromium", "PATH": "/usr/sbin:/sbin"}  # no chromium here
 
 
-def test_make_browser_installs_chromium_with_apt_get_when_it_is_missing():
-    """`APT_GET=echo` shows the commands the target runs as root, without installing anything."""
-    done = subprocess.run(
-        ["make", "-s", "browser", "CHROMIUM=no-such-browser", "APT_GET=echo"],
+def make_browser(apt_get: str) -> subprocess.CompletedProcess:
+    """`make browser` where no Chromium is found, `apt_get` standing in for apt-get."""
+    return subprocess.run(
+        ["make", "-s", "browser", "CHROMIUM=no-such-browser", f"APT_GET={apt_get}"],
         cwd=ROOT, capture_output=True, text=True, env={**os.environ, "MOCKSERVER_CHROMIUM": ""},
     )  # fmt: skip
+
+
+def test_make_browser_installs_chromium_with_apt_get_when_it_is_missing():
+    """`APT_GET=echo` shows the commands the target runs as root, without installing anything."""
+    done = make_browser("echo")
     assert done.returncode == 0
     if os.getuid() == 0:
         assert done.stdout.split("\n")[:2] == ["update -q", "install -y -q chromium"]
 
 
 def test_make_browser_says_what_to_install_when_it_cannot():
-    done = subprocess.run(
-        ["make", "-s", "browser", "CHROMIUM=no-such-browser", "APT_GET=false"],
-        cwd=ROOT, capture_output=True, text=True, env={**os.environ, "MOCKSERVER_CHROMIUM": ""},
-    )  # fmt: skip
+    done = make_browser("false")
     assert done.returncode == 0
     assert done.stdout.strip() == (
         "The browser tests need Debian's Chromium: run 'sudo apt-get install chromium' (until then they are skipped)."

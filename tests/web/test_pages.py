@@ -10,6 +10,7 @@ import pytest
 from mockserver import create_app
 from mockserver.state.outbox import Outbox, OutboxMessage
 from mockserver.web.templating import pretty, sms_html
+from tests.inprocess import call
 
 
 def test_sms_text_is_escaped_and_codes_and_links_are_marked():
@@ -136,27 +137,12 @@ def test_instants_are_shown_to_the_second_with_the_exact_text_in_a_tooltip(app):
 
 
 def test_the_conversation_shows_what_the_number_sent_back(app):
-    async def reply() -> None:
-        async with httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=app), base_url="http://127.0.0.1"
-        ) as c:
-            form = {
-                "grant_type": "client_credentials",
-                "client_id": "demo-client",
-                "client_secret": "demo-secret",
-            }
-            token = (await c.post("/twosms/Token", data=form)).json()["access_token"]
-            body = {
-                "MessageID": "dbcc0ec5-7543-4a9d-932c-ab0623551910",
-                "From": "+15550100016",
-                "Response": "On my way",
-            }
-            headers = {"Authorization": f"Bearer {token}"}
-            assert (
-                await c.post("/twosms/api/v1/sms/messages/replies", json=body, headers=headers)
-            ).status_code == 200
-
-    asyncio.run(reply())
+    body = {
+        "MessageID": "dbcc0ec5-7543-4a9d-932c-ab0623551910",
+        "From": "+15550100016",
+        "Response": "On my way",
+    }
+    assert call(app, "POST", "/twosms/api/v1/sms/messages/replies", json=body, bearer=True).status_code == 200
     page = get(app, "/_/conversation?number=%2B15550100016").text
     assert 'class="bubble reply"' in page and "reply from +15550100016" in page and "On my way" in page
 
