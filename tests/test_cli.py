@@ -47,7 +47,11 @@ def test_a_signal_stops_the_server_with_one_line_and_exit_0(stop, tmp_path):
     state = tmp_path / "world.db"
     process, _ = started("--state", str(state))
     process.send_signal(stop)
-    out, err = process.communicate(timeout=30)
+    try:
+        out, err = process.communicate(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()  # never leave a server behind, whatever went wrong
+        raise
     assert process.returncode == 0, err
     assert out.rstrip().splitlines()[-1] == "stopped"
     assert err == ""  # no traceback, and no server log lines either: one line says it stopped

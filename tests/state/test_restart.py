@@ -68,7 +68,11 @@ def test_serve_takes_the_file_from_the_environment_and_says_where_the_state_came
                 lines.append(line)
         finally:
             process.terminate()  # a clean stop: the server writes its checkpoint and releases the file
-            process.wait(timeout=30)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()  # never leave a server behind, whatever went wrong
+                raise
         banners.append(next(line for line in lines if line.strip().startswith("state")))
     assert f"{path}, new: built from the fixtures" in banners[0]
     assert f"{path}, as the last run left it" in banners[1]
