@@ -86,12 +86,12 @@ def run(
         print("mockserver contract needs Schemathesis: pip install 'schemathesis>=4.32'", file=sys.stderr)
         return 2
     try:  # missing credentials are said first (a provider may fetch a token here)
-        auth = provider.contract_auth(base_url, credentials)
-    except httpx.TransportError:
-        auth = {}  # nothing answered: said next, in one sentence
-    unreachable = _unreachable(base_url)
-    if unreachable is not None:
-        print(unreachable, file=sys.stderr)
+        auth, failed = provider.contract_auth(base_url, credentials), None
+    except httpx.TransportError as exc:
+        auth, failed = {}, exc
+    refusal = _unreachable(base_url) or (failed and f"cannot get credentials from {base_url}: {failed}")
+    if refusal:
+        print(refusal, file=sys.stderr)
         return 2
     spec = provider.spec
     report = Path(report_dir) / "report.json"

@@ -6,13 +6,12 @@ import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
-from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from mockserver.engine.validation import MAX_PROBLEMS, compile_validator, explain, explained
+from mockserver.engine.validation import compile_validator, explained_errors
 from mockserver.errors import FixtureError, Problem, did_you_mean
 from mockserver.resources import load_yaml
 
@@ -80,9 +79,8 @@ class FixtureSchema:
         """What is wrong with a document, near misses of a name or a value pointed out."""
         if self._validator.is_valid(document.data):
             return []
-        problems = explain(self._validator, document.data)
-        hinted = self._hinted(document.data)
-        return [Problem(hinted.get((p.field, p.message), p.message), p.field) for p in problems]
+        explained = explained_errors(self._validator, document.data)
+        return [Problem(problem.message + self._hint(error), problem.field) for problem, error in explained]
 
     def lines(self, document: FixtureDocument) -> list[str]:
         return [f"{document.source}: {p.field}: {p.message}" for p in self.problems(document)]
@@ -92,29 +90,26 @@ class FixtureSchema:
         if lines:
             raise FixtureError(lines)
 
-    def _hinted(self, data: Any) -> dict[tuple[str | None, str], str]:
-        """(field, message) -> the message with a "did you mean" for an enum value or a property
-        name close to one the schema allows."""
-        hinted: dict[tuple[str | None, str], str] = {}
-        for error in islice(self._validator.iter_errors(data), MAX_PROBLEMS):
-            kind, problem = type(error.kind).__name__, explained(error)
-            if kind == "Enum":
-                hint = did_you_mean(error.instance, error.kind.options)
-            elif kind == "AdditionalProperties":
-                allowed = _at(self._schema, list(error.schema_path)[:-1]).get("properties", {})
-                hint = "".join(did_you_mean(name, allowed) for name in error.kind.unexpected)
-            else:
-                continue
-            if hint:
-                hinted[(problem.field, problem.message)] = problem.message + hint
-        return hinted
+    def _hint(self, error: Any) -> str:
+        """A "did you mean" for an enum value or a property name close to one the schema allows."""
+        kind = type(error.kind).__name__
+        if kind == "Enum":
+            return did_you_mean(error.instance, error.kind.options)
+        if kind == "AdditionalProperties":
+            allowed = _at(self._schema, list(error.schema_path)[:-1]).get("properties", {})
+            return "".join(did_you_mean(name, allowed) for name in error.kind.unexpected)
+        return ""
 
 
 def _at(schema: dict[str, Any], path: list[Any]) -> dict[str, Any]:
-    """The part of `schema` at a jsonschema-rs schema path (local `$ref`s followed)."""
+    """The part of `schema` at a jsonschema-rs schema path; {} where the path does not lead from the
+    root (past a `$ref`, jsonschema-rs gives the path inside the referenced resource: no hint there)."""
     node: Any = schema
     for step in path:
-        while isinstance(node, dict) and "$ref" in node and step != "$ref":
-            node = _at(schema, [p for p in node["$ref"].lstrip("#/").split("/") if p])
-        node = node[int(step)] if isinstance(node, list) else node.get(step, {}) if step != "$ref" else node
+        if isinstance(node, list) and isinstance(step, int) and step < len(node):
+            node = node[step]
+        elif isinstance(node, dict):
+            node = node.get(step, {})
+        else:
+            return {}
     return node if isinstance(node, dict) else {}

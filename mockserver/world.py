@@ -211,18 +211,18 @@ class World:
             self._kept.restore(USER + name)
 
     def catch_up_with(self, provider: str) -> Callable[[], None] | None:
-        """`catch_up(provider)` as one call, for the engine to make before each request (None: the
-        provider has nothing that falls due)."""
+        """What `provider` does when time may have moved (what is now due, such as queued messages
+        going out), as one call: made before each request to the provider or its pages, since real
+        time passes too, and by `catch_up`; never by handlers themselves. None: the provider has
+        nothing that falls due."""
         tick = self.providers[provider].tick
         return None if tick is no_tick else functools.partial(tick, self.handlers[provider])
 
-    def catch_up(self, provider: str | None = None) -> None:
-        """Time may have moved: the provider (default: every one) does what is now due, such as
-        sending queued messages. Called when the fake clock is moved, and before each request to
-        a provider, since real time passes too; never by handlers themselves."""
-        names = self.providers if provider is None else (provider,)
-        for name in names:
-            self.providers[name].tick(self.handlers[name])
+    def catch_up(self) -> None:
+        """The fake clock was moved: every provider does what is now due."""
+        for name in self.providers:
+            if (due := self.catch_up_with(name)) is not None:
+                due()
 
     # -- tenants ----------------------------------------------------------------------------------
     def create_tenant(self) -> dict[str, Any]:

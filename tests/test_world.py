@@ -1,4 +1,4 @@
-"""world.py: the one owner of state; time-driven effects happen in one place (`catch_up`), told by
+"""world.py: the one owner of state; time-driven effects happen in one place (`catch_up_with`), told by
 the clock when it is moved and run before each provider request, never by handlers."""
 
 from __future__ import annotations

@@ -211,11 +211,6 @@ _DESCRIBERS: dict[str, t.Callable[[t.Any, t.Any], str | None]] = {
 }
 
 
-def explained(error: t.Any) -> Problem:
-    """One jsonschema-rs error as the Problem `explain` words it."""
-    return _problem(error, "")
-
-
 def _problem(error: t.Any, prefix: str) -> Problem:
     kind = error.kind
     if type(kind).__name__ == "Required":
@@ -246,6 +241,16 @@ def explain(
     A big instance gets its first problem only, from `masked` when given: a validator of the same
     schema whose messages do not quote the value (formatting a 1 MiB value into a message that is
     never shown costs more than finding the problem). `small`: whether `_small(instance)`, if known."""
+    return [
+        problem for problem, _ in explained_errors(validator, instance, prefix, masked=masked, small=small)
+    ]
+
+
+def explained_errors(
+    validator: t.Any, instance: object, prefix: str = "", *, masked: t.Any = None, small: bool | None = None
+) -> list[tuple[Problem, t.Any]]:
+    """`explain`'s problems, each with the jsonschema-rs error it words (for a caller that says
+    more about some kinds of error)."""
     if _small(instance) if small is None else small:
         errors = list(validator.iter_errors(instance))[:MAX_PROBLEMS]
     else:
@@ -254,7 +259,7 @@ def explain(
             errors = []
         except jsonschema_rs.ValidationError as first:
             errors = [first]
-    return sorted((_problem(e, prefix) for e in errors), key=lambda p: p.field or "")
+    return sorted(((_problem(e, prefix), e) for e in errors), key=lambda pair: pair[0].field or "")
 
 
 class SchemaCheck:

@@ -47,8 +47,6 @@ class InboundSms:
     sender: str
     text: str
     at: datetime
-    about: str = ""
-    """What it answers (the provider's message id), if anything."""
 
 
 @dataclass(frozen=True)

@@ -220,9 +220,9 @@ class _CatchingUp:
     (the recipient page shows a scheduled message once it has gone out)."""
 
     def __init__(self, app: Any, world: World, provider: str) -> None:
-        self.app, self.world, self.provider = app, world, provider
+        self.app, self.due = app, world.catch_up_with(provider)
 
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":
-            self.world.catch_up(self.provider)
+        if scope["type"] == "http" and self.due is not None:
+            self.due()
         await self.app(scope, receive, send)

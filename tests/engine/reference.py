@@ -174,9 +174,11 @@ def connexion_reference(world: MockApp, provider: Provider) -> AsyncApp:
     for kind in (DomainError, HttpProblem, ProblemException, HTTPException, Exception):
         app.add_error_handler(kind, answer)
 
+    due = world.world.catch_up_with(provider.name)
+
     async def catching_up(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] == "http":  # as the fake's World does before every provider request
-            world.world.catch_up(provider.name)
+        if scope["type"] == "http" and due is not None:  # as the fake does before every provider request
+            due()
         await app(scope, receive, send)
 
     return catching_up

@@ -40,7 +40,7 @@ def tables(tx: Transaction, now: datetime) -> list[StateTable]:
 def replies_from(tx: Transaction, number: str) -> list[InboundSms]:
     """Every reply `number` sent to a 2SMS message (through the API or the recipient page)."""
     return [
-        InboundSms("twosms", reply.sender, reply.text, reply.inserted, message.id)
+        InboundSms("twosms", reply.sender, reply.text, reply.inserted)
         for message in tx.rows(MESSAGES)
         for reply in message.replies
         if reply.sender == number
