@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -97,6 +99,9 @@ def run(
     report = Path(report_dir) / "report.json"
     report.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="mockserver-contract-") as scratch:
+        # Written in this run's own folder, read there, then moved into place in one step: two runs
+        # sharing a working folder never read each other's half-written report.
+        written = Path(scratch) / "report.json"
         config = Path(scratch) / "schemathesis.toml"
         write_config(config, auth, seed, max_examples)
         phases = "examples,coverage,fuzzing" + (",stateful" if stateful else "")
@@ -104,12 +109,14 @@ def run(
             sys.executable, "-m", "schemathesis.cli", "--config-file", str(config),
             "run", str(spec), "--url", base_url.rstrip("/"),
             "--phases", phases, "--request-timeout", str(request_timeout),
-            "--report", "json" + (",junit" if junit else ""), "--report-json-path", str(report),
+            "--report", "json" + (",junit" if junit else ""), "--report-json-path", str(written),
         ]  # fmt: skip
         if junit:
             command += ["--report-junit-path", junit]
         code = subprocess.run(command, check=False).returncode
-        results = read_report(json.loads(report.read_text())) if report.exists() else []
+        results = read_report(json.loads(written.read_text())) if written.exists() else []
+        if written.exists():
+            _put_in_place(written, report)
     print_table(results)
     print("\nNot shown, by design of these specs (nothing to act on):")
     for name, why in EXPECTED_WARNINGS.items():
@@ -117,6 +124,14 @@ def run(
     if report.exists():
         print(f"Schemathesis' JSON report: {report}")
     return code
+
+
+def _put_in_place(written: Path, report: Path) -> None:
+    """Copy `written` to `report` in one step (scratch may be on another filesystem)."""
+    fd, part = tempfile.mkstemp(dir=report.parent, prefix=".report-", suffix=".part")
+    os.close(fd)
+    shutil.copyfile(written, part)
+    os.replace(part, report)
 
 
 def _unreachable(base_url: str, timeout: float = 5.0) -> str | None:

@@ -84,11 +84,11 @@ def test_contract_passes_the_fake_on_a_live_port(fake, tmp_path):
     assert "missing_test_data: operations whose path ids" in result.stdout
 
 
-def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fake):
+def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fake, tmp_path):
     env_result = subprocess.run(
         [sys.executable, "-m", "mockserver", "contract", "--provider", "twosms", "--base-url", fake.url_for("twosms"),
          "--max-examples", "5", "--no-stateful"],
-        capture_output=True, text=True, timeout=600, check=False,
+        capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
         env={**__import__("os").environ, "MOCKSERVER_CLIENT_ID": "demo-client", "MOCKSERVER_CLIENT_SECRET": "demo-secret"},
     )  # fmt: skip
     assert env_result.returncode == 0, env_result.stdout[-3000:] + env_result.stderr[-2000:]

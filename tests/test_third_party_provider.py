@@ -52,9 +52,8 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def mockserver(python: Path, *arguments: str, **options) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(python), "-m", "mockserver", *arguments], capture_output=True, text=True, cwd=ROOT, **options
-    )
+    options.setdefault("cwd", ROOT)
+    return subprocess.run([str(python), "-m", "mockserver", *arguments], capture_output=True, text=True, **options)
 
 
 @pytest.fixture(scope="module")
@@ -195,10 +194,10 @@ def test_its_fixture_sections_are_validated(venv, tmp_path):
     assert '"acme"' in schema.stdout
 
 
-def test_the_contract_command_passes_against_it(served, venv):
+def test_the_contract_command_passes_against_it(served, venv, tmp_path):
     url, _ = served
     command = shlex.split(doc_blocks("sh")[-1].replace("\\\n", " ").replace(DOC_URL, url))
     assert command[:2] == ["mockserver", "contract"]
-    checked = mockserver(venv, *command[1:], "--max-examples", "10", timeout=600)
+    checked = mockserver(venv, *command[1:], "--max-examples", "10", timeout=600, cwd=tmp_path)
     assert checked.returncode == 0, checked.stdout[-3000:] + checked.stderr[-2000:]
     assert "POST /v1/messages" in checked.stdout
