@@ -22,6 +22,8 @@ from bench.workloads import (
     TWOSMS_CLIENT,
     Workload,
     all_workloads,
+    jframework_get,
+    jframework_invalid_put,
     jframework_list,
     jframework_put,
     twosms_put_json,
@@ -52,6 +54,8 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += cold_starts(settings, peers)
     log("throughput and memory")
     lines += throughput(settings, peers, log)
+    log("engines: compiled vs Connexion")
+    lines += engines(settings, log)
     log(f"stored messages: {settings.scale[0]:,} vs {settings.scale[1]:,}")
     lines += stored_messages(settings, scratch, log)
     log("reset")
@@ -164,6 +168,34 @@ def throughput(settings: Settings, peers: bool, log: Log) -> list[str]:
             "",
             *report.throughput_table(rows, [s.name for s in started]),
             *_memory_lines(rss, served),
+        ]
+
+
+def engines(settings: Settings, log: Log) -> list[str]:
+    """The JFramework spec served by the compiled engine and by `--engine connexion`, alternating."""
+    connexion = lambda: start_fake(options=["--engine", "connexion"], name="connexion")  # noqa: E731
+    with running(start_fake, connexion) as started:
+        workloads = [jframework_put(), jframework_get(), jframework_invalid_put()]
+        for server, workload in _pairs(started, workloads):
+            _preflight(server, workload, workload.status)
+            wrk.run(server, workload, settings.warmup, workload.status)
+        rows: dict[str, dict[str, Series]] = {}
+        for workload in workloads:
+            log(f"engines: {workload.name}")
+            rows[workload.name] = by_server = {}
+            for _ in range(settings.rounds):
+                for server, _w in _pairs(started, [workload]):
+                    run = wrk.run(server, workload, settings.seconds, workload.status)
+                    by_server.setdefault(server.name, Series()).runs.append(run)
+        return [
+            "",
+            "## Engines: compiled vs Connexion",
+            "",
+            "The same fake, one process serving the JFramework spec by the compiled engine (`fake`), the "
+            "other by Connexion's own pipeline (`--engine connexion`), alternating; every answer checked "
+            "for the workload's status. The ratio is `fake` over `connexion`.",
+            "",
+            *report.throughput_table(rows, [s.name for s in started]),
         ]
 
 

@@ -25,11 +25,13 @@ from mockserver import registry
 from mockserver.admin.handlers import AdminHandlers
 from mockserver.admin.spec import admin_spec
 from mockserver.admin.wording import in_words
+from mockserver.engine.connexion_api import ConnexionApi
 from mockserver.engine.dispatch import Api, Exchange
+from mockserver.engine.engines import EngineChoice, choose_engine, mount_path
 from mockserver.engine.render import Response
 from mockserver.engine.routes import RouteTable
 from mockserver.engine.specs import load_spec, resolved, route_table
-from mockserver.errors import ApiError, DomainError, HttpProblem, to_api_error
+from mockserver.errors import ApiError, DomainError, HttpProblem, SpecError, to_api_error
 from mockserver.guard import AdminGuard, Guard, PageGuard, plain_error_body, refusal
 from mockserver.providers.base import Provider
 from mockserver.settings import Settings
@@ -55,13 +57,18 @@ class MockApp(Router):
         # Each spec is read once: the engine resolves its refs, Swagger UI shows it as written.
         specs = {name: load_spec(p.spec) for name, p in world.providers.items()}
         written = {name: spec for name, (spec, _) in specs.items()}
+        self.engines: dict[str, EngineChoice] = {}
+        """Which engine serves each provider, and why."""
+        self.paths: dict[str, str] = {}
+        """Where each provider's API is served (`/<name>`, or deeper: see engines.mount_path)."""
         docs = _docs({**written, ADMIN: copy.deepcopy(self.admin_spec)})
         routes: list[BaseRoute] = [
             ApiMount(p.name, self._provider_api(p, specs[p.name]), docs) for p in world.providers.values()
         ]
         admin = self._admin_api()
         routes.append(ApiMount(ADMIN, AdminGuard(admin, self.guard, known=_known_to(admin.routes)), docs))
-        pages = _unmounted(PageGuard(WebUI(world, f"/{ADMIN}"), self.guard, public=self._public_page))
+        served = {n: {"path": self.paths[n], "engine": self.engines[n]} for n in self.engines}
+        pages = _unmounted(PageGuard(WebUI(world, f"/{ADMIN}", served), self.guard, public=self._public_page))
         routes += [Route("/", pages), Mount("/_", app=pages)]
         # No redirects for a missing or extra trailing slash: each API answers its own paths.
         super().__init__(routes, default=_unmounted(docs), redirect_slashes=False)
@@ -78,21 +85,33 @@ class MockApp(Router):
                 return
         await super().__call__(scope, receive, send)
 
-    def _provider_api(self, provider: Provider, spec: tuple[dict[str, Any], Path]) -> Api:
+    def _provider_api(self, provider: Provider, spec: tuple[dict[str, Any], Path]) -> ASGIApp:
+        """The provider's API, served by the engine `settings.engine` picks for its spec (noted in
+        `self.engines`, which the banner and the home page show)."""
         world, settings = self.world, self.settings
-        return Api(
-            route_table(provider.spec, f"/{provider.name}", spec),
-            world.handlers[provider.name],
-            _provider_errors(provider, world),
-            max_body=settings.limits.max_body,
-            faults=world.faults,
-            provider=provider.name,
-            validate_responses=settings.validate_responses,
-            on_served=lambda scope, exchange: world.record(provider.name, scope, exchange),
-            transaction=world.store.transaction,
-            on_request=world.catch_up_with(provider.name),
-            strict=settings.strict,
-        )
+        routes = route_table(provider.spec, mount_path(spec[0], provider.name), spec)
+        common: dict[str, Any] = {
+            "max_body": settings.limits.max_body,
+            "faults": world.faults,
+            "provider": provider.name,
+            "validate_responses": settings.validate_responses,
+            "on_served": lambda scope, exchange: world.record(provider.name, scope, exchange),
+            "transaction": world.store.transaction,
+            "on_request": world.catch_up_with(provider.name),
+        }
+        handlers, errors = world.handlers[provider.name], _provider_errors(provider, world)
+        choice = choose_engine(settings.engine, spec[0], str(spec[1]))
+        if choice.engine == "compiled":
+            try:
+                api: ASGIApp = Api(routes, handlers, errors, strict=settings.strict, **common)
+            except SpecError as exc:
+                if settings.engine == "compiled":
+                    raise
+                choice = EngineChoice("connexion", f"the compiled engine does not take {exc}")
+        if choice.engine == "connexion":
+            api = ConnexionApi(routes, spec[0], handlers, errors, **common)
+        self.engines[provider.name], self.paths[provider.name] = choice, routes.base_path
+        return api
 
     def _admin_api(self) -> Api:
         return Api(

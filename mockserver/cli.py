@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 from mockserver import registry
 from mockserver.errors import FixtureError, SpecError
 from mockserver.providers.base import Provider
-from mockserver.settings import Limits, Settings
+from mockserver.settings import ENGINES, Limits, Settings
 from mockserver.state.statefile import StateFileError
 from mockserver.version import __version__
 
@@ -90,6 +90,14 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         action="store_true",
         help="forgive nothing the real servers forgive (a member name in the wrong case, an unknown "
         "member, a null, a date without a zone): a 400 in the provider's format, not a warning",
+    )
+    serve.add_argument(
+        "--engine",
+        choices=ENGINES,
+        default="auto",
+        help="who serves each spec: the engine compiled from it (`compiled`: a spec off its "
+        "allow-list is refused, naming every construct), Connexion 3 itself (`connexion`), or "
+        "compiled where the allow-list allows and Connexion elsewhere (`auto`, the default)",
     )
     serve.add_argument(
         "--max-header-kib",
@@ -286,6 +294,7 @@ def _settings(args: argparse.Namespace) -> Settings:
         allowed_hosts=args.allowed_host,
         validate_responses=args.validate_responses,
         strict=args.strict,
+        engine=args.engine,
         log_warnings=args.access_log,
         state=args.state,
         reset_state=args.reset_state,
@@ -410,10 +419,10 @@ def _loopback(host: str) -> bool:
 def _banner(app: MockApp, url: str) -> str:
     lines = [f"sms-mockserver {__version__} listening on {url}"]
     for name, details in app.world.describe().items():
-        lines.append(
-            f"  {name:<11} {url}/{name}   docs: {url}/{name}/ui/   ({app.world.providers[name].title})"
-        )
+        title = app.world.providers[name].title
+        lines.append(f"  {name:<11} {url}{app.paths[name]}   docs: {url}/{name}/ui/   ({title})")
         lines.extend(f"              {line}" for line in details)
+        lines.append(f"              engine: {app.engines[name]}")
     lines.append(f"  admin       {url}/__admin   docs: {url}/__admin/ui/")
     lines.append(f"  state       {_state_line(app)}")
     lint = (

@@ -92,6 +92,20 @@ class SpecError(Exception):
         return f"{where}{self.pointer or '/'}: {self.construct}"
 
 
+class SpecRefused(SpecError):
+    """A spec the compiled engine does not take, with every construct that keeps it out (each
+    `pointer: what`); `--engine auto` would serve it by Connexion."""
+
+    def __init__(self, constructs: list[str], spec: str | None = None) -> None:
+        super().__init__("", f"{len(constructs)} construct(s) the compiled engine does not take", spec)
+        self.constructs = constructs
+
+    def __str__(self) -> str:
+        listed = "".join(f"\n  {c}" for c in self.constructs)
+        hint = "\n(--engine auto serves such a spec by Connexion itself)"
+        return f"{super().__str__()}:{listed}{hint}"
+
+
 @dataclass(frozen=True, slots=True)
 class ClientWarning:
     """Something the real server accepts that is almost certainly a client bug."""

@@ -15,6 +15,7 @@ import pytest
 from mockserver.client import Tenant
 from mockserver.fixtures import read_document
 from mockserver.server import MockServer
+from mockserver.settings import ENGINES
 
 MARKER = "mockserver_fixtures"
 STRICT_MARKER = "mockserver_strict"
@@ -34,6 +35,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         action="store_true",
         help="the session's fake forgives nothing the real servers forgive: such a request is a 400 "
         "in the provider's format, not a client warning",
+    )
+    group.addoption(
+        "--mockserver-engine",
+        choices=ENGINES,
+        default="auto",
+        help="who serves the session fake's specs: the compiled engine, Connexion 3 itself, or "
+        "compiled where its allow-list allows and Connexion elsewhere (auto)",
     )
     parser.addini(
         "mockserver_fixtures",
@@ -70,7 +78,8 @@ def _session_fixtures(config: pytest.Config) -> list[str] | None:
 def mockserver_session(pytestconfig: pytest.Config) -> Iterator[MockServer]:
     """One live fake for the session (each xdist worker is its own session, so has its own)."""
     strict = bool(pytestconfig.getoption("mockserver_strict"))
-    with MockServer(_session_fixtures(pytestconfig), strict=strict) as server:
+    engine = pytestconfig.getoption("mockserver_engine")
+    with MockServer(_session_fixtures(pytestconfig), strict=strict, engine=engine) as server:
         yield server
 
 

@@ -94,7 +94,7 @@ class MockServer:
         providers = self.app.world.providers
         if provider not in providers:
             raise KeyError(f"no provider named {provider!r}; serving {', '.join(providers)}")
-        return f"{self.url}/{provider}"
+        return f"{self.url}{self.app.paths[provider]}"
 
     def start(self, timeout: float = 10.0) -> MockServer:
         sock, self._socket = self._socket, None

@@ -11,6 +11,10 @@ from typing import Any
 
 DEFAULT_MAX_BODY = 1024 * 1024
 DEFAULT_JOURNAL_BYTES = 8 * 1024 * 1024
+ENGINES = ("auto", "compiled", "connexion")
+"""Who serves a provider's spec: `compiled` (the engine compiled from the spec, refusing a spec
+that leaves its allow-list), `connexion` (Connexion 3's own pipeline), `auto` (compiled when the
+spec stays on the allow-list, else Connexion). See engine/allowlist.py."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +68,13 @@ class Settings:
     """The SQLite file the state is kept in (None: memory only)."""
     reset_state: bool = False
     """Empty the state file and start it afresh from the fixtures."""
+    engine: str = "auto"
+    """One of ENGINES."""
     limits: Limits = field(default_factory=Limits)
+
+    def __post_init__(self) -> None:
+        if self.engine not in ENGINES:
+            raise ValueError(f"unknown engine {self.engine!r}: one of {', '.join(ENGINES)}")
 
     @classmethod
     def of(cls, fixtures: Sequence[str | Path] | None = None, **options: Any) -> Settings:

@@ -118,3 +118,16 @@ def test_contract_help_shows_defaults_and_explains_the_seed():
     assert done.returncode == 0
     text = " ".join(done.stdout.split())
     assert "(default: 20)" in text and "the same seed, the same requests" in text
+
+
+def test_the_banner_says_which_engine_serves_each_provider():
+    process, url = started("--engine", "connexion")
+    try:
+        assert httpx.get(f"{url}/jframework/api/v1/app-integrations/sms", timeout=10).status_code == 401
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=30) == 0
+        out = process.stdout.read()  # the banner's lines after the first, then `stopped`
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert out.count("engine: connexion (--engine connexion)") == 2, out

@@ -53,7 +53,9 @@ def venv(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def mockserver(python: Path, *arguments: str, **options) -> subprocess.CompletedProcess[str]:
     options.setdefault("cwd", ROOT)
-    return subprocess.run([str(python), "-m", "mockserver", *arguments], capture_output=True, text=True, **options)
+    return subprocess.run(
+        [str(python), "-m", "mockserver", *arguments], capture_output=True, text=True, **options
+    )
 
 
 @pytest.fixture(scope="module")

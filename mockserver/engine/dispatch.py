@@ -155,20 +155,20 @@ class Api:
         headers = request_headers(scope)
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
-            raise _too_large(self.max_body)
-        exchange.media_type = _negotiate(headers, operation, self.routes.negotiation)
+            raise too_large(self.max_body)
+        exchange.media_type = negotiate(headers, operation, self.routes.negotiation)
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
-            body = exchange.body = await _read_body(receive, self.max_body)
+            body = exchange.body = await read_body(receive, self.max_body)
         # An unknown charset is a 415 before the fault rules, security and body checks (after
         # routing, the size limit and negotiation).
         exchange.content_type, exchange.charset = _content_type(headers.get("content-type"))
         fault = await self._inject_fault(scope, operation, headers, body) if self.faults else None
         if fault is not None and fault.drop and not fault.drop_after:
-            await _drop(send)
+            await drop_connection(send)
             exchange.status, exchange.dropped = 200, True
             return None
-        kwargs: dict[str, Any] = {"disconnected": lambda: _until_disconnected(receive)}
+        kwargs: dict[str, Any] = {"disconnected": lambda: until_disconnected(receive)}
         if self.on_request is not None:
             self.on_request()
         if self.transaction is None:
@@ -178,12 +178,12 @@ class Api:
         else:
             with self.transaction():
                 call = plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, exchange))
-                result = _without_suspending(call, operation)
+                result = run_without_suspending(call, operation)
         response = as_response(result, exchange.media_type, operation)
         if self._response_checks is not None:
             self._check_response(operation, response)
         if fault is not None and fault.drop_after:  # it took effect; the client never hears
-            await _drop(send)
+            await drop_connection(send)
             exchange.status, exchange.answer, exchange.dropped = response.status, response, True
             return None
         return response
@@ -200,33 +200,20 @@ class Api:
         """Authenticate, check parameters and body: what the handler is called with."""
         query_string = scope.get("query_string", b"")
         if plan.security:
-            kwargs["token_info"] = plan.authenticate(headers, query_string, exchange.method, exchange.path)
+            token_info = plan.authenticate(headers, query_string, exchange.method, exchange.path)
+            kwargs["token_info"] = token_info
+            if isinstance(token_info, dict):  # as Connexion's security puts it in the context
+                kwargs["user"] = token_info.get("sub", token_info.get("uid"))
         kwargs.update(plan.parameters(path_params, query_string, headers))
         if plan.bodies:
-            kwargs["body"] = _parsed_body(plan, exchange)
+            kwargs[plan.body_name] = _parsed_body(plan, exchange)
         return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
         self, scope: Scope, operation: Operation, headers: dict[str, str], body: bytes
     ) -> FaultRule | None:
-        """The first matching fault rule, its delay served and its status raised; the caller drops
-        the connection for a `drop` rule (before the operation, or after it for `drop_after`)."""
         assert self.faults is not None
-        rule = self.faults.pick(
-            provider=self.provider or "",
-            operation_id=operation.operation_id,
-            method=scope["method"],
-            path=scope["path"],
-            headers=headers,
-            body=_json_or_none(body),
-        )
-        if rule is None:
-            return None
-        if rule.delay_ms:
-            await _sleep_at_least(rule.delay_ms / 1000)  # an injected slow answer, on purpose
-        if rule.status is not None and not (rule.drop or rule.drop_after):  # a drop wins over a status
-            raise InjectedFault(rule.status, rule.message)
-        return rule
+        return await pick_fault(self.faults, self.provider, scope, operation, headers, body)
 
     def _check_response(self, operation: Operation, response: Response) -> None:
         """The response must match the spec's schema for its status and media type."""
@@ -258,7 +245,34 @@ class Api:
             raise ResponseMismatch(f"{operation.operation_id}: {first.field}: {first.message}")
 
 
-async def _drop(send: Send) -> None:
+async def pick_fault(
+    faults: Faults,
+    provider: str | None,
+    scope: Scope,
+    operation: Operation,
+    headers: dict[str, str],
+    body: bytes,
+) -> FaultRule | None:
+    """The first matching fault rule, its delay served and its status raised; the caller drops
+    the connection for a `drop` rule (before the operation, or after it for `drop_after`)."""
+    rule = faults.pick(
+        provider=provider or "",
+        operation_id=operation.operation_id,
+        method=scope["method"],
+        path=scope["path"],
+        headers=headers,
+        body=_json_or_none(body),
+    )
+    if rule is None:
+        return None
+    if rule.delay_ms:
+        await _sleep_at_least(rule.delay_ms / 1000)  # an injected slow answer, on purpose
+    if rule.status is not None and not (rule.drop or rule.drop_after):  # a drop wins over a status
+        raise InjectedFault(rule.status, rule.message)
+    return rule
+
+
+async def drop_connection(send: Send) -> None:
     """Promise a body and send none: the client sees the connection close mid-answer."""
     await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"64")]})
     with contextlib.suppress(Exception):  # the server refuses the short body: the point
@@ -279,7 +293,7 @@ async def _sleep_at_least(seconds: float) -> None:
         await asyncio.sleep(left)
 
 
-def _without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) -> Any:
+def run_without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) -> Any:
     """Run a handler coroutine that must not suspend (it holds the store's transaction)."""
     try:
         call.send(None)
@@ -290,15 +304,18 @@ def _without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) ->
 
 
 def as_response(result: Any, media_type: str | None = None, operation: Operation | None = None) -> Response:
-    """A handler's answer (a body, a (body, status) pair, or a ready Response) rendered in the
-    negotiated media type, as Connexion's response decorator serialises what a handler returns."""
+    """A handler's answer (a body; a (body, status) or (body, status, headers) tuple; a ready
+    Response) rendered in the negotiated media type, as Connexion's response decorator serialises
+    what a handler returns."""
     if isinstance(result, Response):
         return result
-    body, status = result if isinstance(result, tuple) else (result, 200)
-    return render(body, status, media_type, operation)
+    if not isinstance(result, tuple):
+        return render(result, 200, media_type, operation)
+    body, status, headers = (*result, None) if len(result) == 2 else result
+    return render(body, status, media_type, operation, headers)
 
 
-async def _until_disconnected(receive: Receive) -> None:
+async def until_disconnected(receive: Receive) -> None:
     """Returns when the client has gone (what a long poll waits for besides its answer)."""
     while (await receive())["type"] != "http.disconnect":
         pass
@@ -321,7 +338,7 @@ async def send_response(
     await send({"type": "http.response.body", "body": b"" if head else response.body})
 
 
-def _negotiate(headers: dict[str, str], operation: Operation, negotiation: str) -> str | None:
+def negotiate(headers: dict[str, str], operation: Operation, negotiation: str) -> str | None:
     if not operation.produces:
         return None
     accept = headers.get("accept")
@@ -335,11 +352,11 @@ def _negotiate(headers: dict[str, str], operation: Operation, negotiation: str) 
     return chosen
 
 
-def _too_large(limit: int) -> HttpProblem:
+def too_large(limit: int) -> HttpProblem:
     return HttpProblem(413, f"The request body exceeds the limit of {limit} bytes.")
 
 
-async def _read_body(receive: Receive, limit: int) -> bytes:
+async def read_body(receive: Receive, limit: int) -> bytes:
     """The whole body (chunked or not), refused as soon as it passes `limit`."""
     chunks, size, more = [], 0, True
     while more:
@@ -349,7 +366,7 @@ async def _read_body(receive: Receive, limit: int) -> bytes:
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > limit:
-            raise _too_large(limit)
+            raise too_large(limit)
         chunks.append(chunk)
         more = message.get("more_body", False)
     return b"".join(chunks)
@@ -377,7 +394,7 @@ def _parsed_body(plan: Plan, exchange: Exchange) -> Any:
     if not exchange.body:
         if plan.body_required:
             raise InvalidInput([Problem("the request body must not be empty")])
-        return None
+        return definition.absent()
     media_type = exchange.content_type or definition.media_type
     value = definition.decode(exchange.body, exchange.charset, media_type)
     if definition.binder is not None:

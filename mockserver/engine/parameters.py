@@ -158,12 +158,16 @@ def query_values(pairs: list[tuple[str, str]], deep_objects: frozenset[str]) -> 
             if not path:
                 continue
             target = values.setdefault(root, [{}])[0]
+            if not isinstance(target, dict):
+                continue  # the name also came plain (`filter=x`): refused as not an object
             for part in path[:-1]:
                 nested = target.get(part)
                 if not isinstance(nested, dict):
                     nested = target[part] = {}
                 target = nested
             target.setdefault(path[-1], value)
+        elif root in deep_objects and root in values and isinstance(values[root][0], dict):
+            values[root] = [value]  # plain after deep keys: refused as not an object, as before them
         else:
             values.setdefault(key, []).append(value)
     return values
@@ -196,6 +200,8 @@ def read_parameters(
                 problems.append(Problem("is required", field))
             elif param.location == "query" and param.default is not None:
                 arguments[param.argument] = param.default
+            elif param.style == "deepObject":
+                arguments[param.argument] = {}  # as Connexion passes an absent deepObject
             continue
         value = param.value(texts)
         if value is not None:

@@ -8,6 +8,7 @@ inspected or compiled per request; what the engine does not honour is refused he
 from __future__ import annotations
 
 import builtins
+import copy
 import inspect
 import keyword
 import re
@@ -103,6 +104,14 @@ class Body:
                 form[name] = convert(schema.get("type"), text)
         return form
 
+    def absent(self) -> Any:
+        """What the handler gets for an optional body not sent: as Connexion passes it, a copy of
+        the schema's `default` (`{}` when it has none), or None for a nullable schema."""
+        schema = self.check.schema if self.check else {}
+        if schema.get("nullable") is True:
+            return None
+        return copy.deepcopy(schema.get("default", {}))
+
     def bind(self, value: Any, media_type: str) -> tuple[Any, list[ClientWarning]]:
         """The decoded value as the provider's stack binds it, and what that forgave."""
         if self.binder is None or isinstance(value, bytes) or not media_type.endswith(("json", "xml", FORM)):
@@ -158,6 +167,8 @@ class Plan:
     bodies: dict[str, Body]
     """By declared media type or range, lower-cased, most specific first."""
     body_required: bool
+    body_name: str = "body"
+    """The handler's argument for the body (`x-body-name`)."""
 
     def authenticate(
         self, headers: Mapping[str, str], query_string: bytes, method: str = "GET", path: str = ""
@@ -216,7 +227,13 @@ def compile_plan(
         compile_param(p, pythonic(p["name"]), where)
         for p, where in zip(definition.get("parameters", []), operation.parameter_pointers, strict=True)
     )
+    # As Connexion passes them to a handler taking **kwargs: path and query parameters, the body,
+    # the security context (never header or cookie parameters).
     passed = {p.argument for p in params if p.location in ("path", "query")}
+    if "requestBody" in definition:
+        passed.add(pythonic(definition["requestBody"].get("x-body-name", "body")))
+    if definition.get("security", default_security):
+        passed |= {"token_info", "user"}
     arguments = set(signature) if not accepts_all else passed | set(signature)
     security_pointer = f"{pointer}/security" if "security" in definition else "/security"
     security = compile_requirements(
@@ -244,6 +261,7 @@ def compile_plan(
         deep_objects=frozenset(p.name for p in params if p.style == "deepObject"),
         bodies=_by_specificity(bodies),
         body_required=bool(request_body.get("required", False)),
+        body_name=pythonic(request_body.get("x-body-name", "body")),
     )
 
 

@@ -83,8 +83,10 @@ class RouteTable:
                     operation = _operation(method, path, op, item.get("parameters", []), self.xml)
                     self.operations[operation.operation_id] = by_method[method.upper()] = operation
             names = tuple(_TEMPLATE.findall(path))
+            kinds = _path_kinds(by_method.values())
             pattern = _TEMPLATE.sub(
-                "([^/]+)", re.escape(self.base_path + path).replace(r"\{", "{").replace(r"\}", "}")
+                lambda m, kinds=kinds: f"({_SEGMENTS.get(kinds.get(m.group(1)), '[^/]+')})",
+                re.escape(self.base_path + path).replace(r"\{", "{").replace(r"\}", "}"),
             )
             (templated if names else literal).append(_Route(re.compile(f"^{pattern}$"), names, by_method))
         # A literal path wins over a template that also matches it (`/messages/replies`).
@@ -118,7 +120,23 @@ class RouteTable:
         allowed: list[str] = []
         for route in literal or matching:
             allowed.extend(m for m in route.operations if m not in allowed)
+        if "GET" in allowed and "HEAD" not in allowed:  # served as GET without the body
+            allowed.insert(allowed.index("GET") + 1, "HEAD")
         return allowed
+
+
+_SEGMENTS = {"integer": r"[+-]?[0-9]+", "number": r"[+-]?[0-9]*(?:\.[0-9]*)?"}
+"""What a path segment must look like for a parameter of that type to match, as Connexion routes
+it (its signed `int` and `float` convertors): `/items/abc` or `/items/1.5` is no route, a 404."""
+
+
+def _path_kinds(operations: Any) -> dict[str, str]:
+    kinds: dict[str, str] = {}
+    for operation in operations:
+        for parameter in operation.definition.get("parameters", []):
+            if parameter.get("in") == "path":
+                kinds.setdefault(parameter["name"], parameter.get("schema", {}).get("type"))
+    return kinds
 
 
 def escape_pointer(part: str) -> str:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -32,8 +32,12 @@ KEEPALIVE_SECONDS = 15.0
 
 
 class WebUI:
-    def __init__(self, world: World, admin_prefix: str = "/__admin") -> None:
+    def __init__(
+        self, world: World, admin_prefix: str = "/__admin", served: Mapping[str, Any] | None = None
+    ) -> None:
         self.world = world
+        self.served = served or {}
+        """Per provider: its base URL path and which engine serves it (see engine/engines.py)."""
         self.admin = admin_prefix
         self.pages = Pages()
         routes: list[BaseRoute] = [
@@ -76,7 +80,13 @@ class WebUI:
     async def landing(self, request: Request) -> Response:
         base = str(request.base_url).rstrip("/")
         providers = [
-            {"name": name, "title": p.title, "url": f"{base}/{name}", "lines": lines}
+            {
+                "name": name,
+                "title": p.title,
+                "url": base + self.served.get(name, {}).get("path", f"/{name}"),
+                "engine": self.served.get(name, {}).get("engine"),
+                "lines": lines,
+            }
             for (name, p), lines in zip(
                 self.world.providers.items(), self.world.describe().values(), strict=True
             )

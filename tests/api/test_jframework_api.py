@@ -408,7 +408,7 @@ def test_unknown_route_and_method_are_in_the_envelope(jfw):
     assert_error(jfw.get("/api/v1/nothing-here"), 404, "NotFound")
     response = jfw.patch(DEMO, json=body())
     assert_error(response, 405, "MethodNotAllowed")
-    assert sorted(response.headers["allow"].split(", ")) == ["DELETE", "GET", "PUT"]
+    assert sorted(response.headers["allow"].split(", ")) == ["DELETE", "GET", "HEAD", "PUT"]
 
 
 def test_no_problem_json_ever(jfw):

@@ -63,6 +63,14 @@ DIFFERENCES = {
     "fields.",
     "form-field-limit": "A form body with more than 1000 fields is read whole (within the body size limit); "
     "under Connexion, Starlette's form parser raises MultiPartException and the answer is a 500.",
+    "not-a-number": "A number parameter given `nan` or `inf` is a 400 (JSON has no such number, and no "
+    "bound can hold it); Connexion passes float('nan') to the handler, or answers 500 where `multipleOf` "
+    "meets it.",
+    "deep-object-nesting": "A deepObject key nested past its schema (`filter[a][x]` where `a` is an integer) "
+    "is a 400 naming the member, and so is the parameter's own name given plain (`filter=2.5`); Connexion "
+    "answers 500 (it indexes into a string), or drops the key when the same member also came plain.",
+    "allow-lists-every-method": "A 405's `Allow` names every method the path has (HEAD with GET); "
+    "Connexion routes each operation separately and names only the first route's methods.",
     "form-untyped-items": "A form field with no `type` of its own (an `anyOf` of an enum's number and name), "
     "or an array whose items have none (an `allOf` of a `$ref`), is read with the type found through them; "
     "Connexion's form reader looks up `['type']` and answers 500 (KeyError).",

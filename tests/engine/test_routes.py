@@ -61,10 +61,10 @@ def test_an_unknown_path_is_a_404_and_an_unknown_method_a_405_with_allow(routes)
     assert missing.value.status == 404
     with pytest.raises(HttpProblem) as wrong:
         routes.resolve("DELETE", "/api/messages/abc")
-    assert wrong.value.status == 405 and wrong.value.headers == {"Allow": "GET, PUT"}
+    assert wrong.value.status == 405 and wrong.value.headers == {"Allow": "GET, HEAD, PUT"}
     with pytest.raises(HttpProblem, match="not allowed") as literal:
         routes.resolve("POST", "/api/messages/replies")
-    assert literal.value.headers == {"Allow": "GET"}  # the literal path's own methods
+    assert literal.value.headers == {"Allow": "GET, HEAD"}  # the literal path's own methods
     with pytest.raises(HttpProblem):
         routes.resolve("GET", "/messages/abc")  # outside the base path
 
