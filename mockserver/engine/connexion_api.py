@@ -177,7 +177,7 @@ class ConnexionApi:
                 copy.deepcopy(written),
                 base_path=routes.base_path,
                 resolver=_HandlerResolver(self),
-                security_map={kind: _bound(handler, handlers) for kind, handler in _SECURITY.items()},
+                security_map={kind: bound_security(handler, handlers) for kind, handler in _SECURITY.items()},
                 validator_map=VALIDATORS,
                 validate_responses=validate_responses,
                 pythonic_params=True,
@@ -419,7 +419,7 @@ _SECURITY = {
 }
 
 
-def _bound(handler_class: type, handlers: Any) -> type:
+def bound_security(handler_class: type, handlers: Any) -> type:
     """Connexion's security handler, finding `x-...InfoFunc` on the handlers object by the dotted
     name's last part. Called as Connexion calls it (`request` and `required_scopes` when the
     function takes them); a function taking `headers` gets the request's headers, lower-cased, as

@@ -25,6 +25,7 @@ from connexion.security import (
     OAuthSecurityHandler,
 )
 
+from mockserver.engine.connexion_api import bound_security
 from mockserver.engine.dispatch import Api
 from mockserver.engine.render import json_response
 from mockserver.engine.routes import RouteTable
@@ -110,43 +111,13 @@ class _BoundResolver(Resolver):
         return getattr(self.handlers, operation_id)
 
 
-def _bound(handler_class: type, handlers: Any) -> type:
-    """A Connexion security handler that finds `x-...InfoFunc` on the handlers object; a function
-    taking `headers` gets the request's headers (lower-cased), as the engine gives them."""
-
-    class Bound(handler_class):  # type: ignore[misc, valid-type]
-        @classmethod
-        def _get_function(cls, definition: dict, key: str, environ_key: str, default: Any = None) -> Any:
-            name = definition.get(key)
-            if not name:
-                return default
-            function = getattr(handlers, name.rsplit(".", 1)[-1])
-
-            def verify(*credentials: Any, request: Any = None, required_scopes: Any = None) -> Any:
-                import inspect
-
-                wanted = inspect.signature(function).parameters
-                extra: dict[str, Any] = {}
-                if "headers" in wanted:
-                    extra["headers"] = {k.lower(): v for k, v in request.headers.items()}
-                if "request" in wanted:
-                    extra["request"] = request  # Connexion's own request, as Connexion passes it
-                if "required_scopes" in wanted:
-                    extra["required_scopes"] = required_scopes
-                return function(*credentials, **extra)
-
-            return verify
-
-    return Bound
-
-
 def connexion_app(spec: dict, handlers: Any) -> AsyncApp:
     app = AsyncApp(__name__)
     security_map = {
-        "apiKey": _bound(ApiKeySecurityHandler, handlers),
-        "basic": _bound(BasicSecurityHandler, handlers),
-        "bearer": _bound(BearerSecurityHandler, handlers),
-        "oauth2": _bound(OAuthSecurityHandler, handlers),
+        "apiKey": bound_security(ApiKeySecurityHandler, handlers),
+        "basic": bound_security(BasicSecurityHandler, handlers),
+        "bearer": bound_security(BearerSecurityHandler, handlers),
+        "oauth2": bound_security(OAuthSecurityHandler, handlers),
     }
     app.add_api(
         copy.deepcopy(spec),
