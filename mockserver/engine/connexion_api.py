@@ -24,7 +24,7 @@ import warnings
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from contextvars import ContextVar
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 with warnings.catch_warnings():
@@ -70,7 +70,7 @@ from mockserver.engine.dispatch import (
 )
 from mockserver.engine.faults import Faults
 from mockserver.engine.negotiation import is_xml
-from mockserver.engine.plan import pythonic
+from mockserver.engine.plan import body_argument
 from mockserver.engine.render import Response
 from mockserver.engine.routes import RouteTable
 from mockserver.errors import HttpProblem, SpecError
@@ -85,7 +85,6 @@ class _Call:
     receive: Receive
     headers: dict[str, str]
     xml_body: Any = None
-    swallowed: list[dict[str, Any]] = field(default_factory=list)
 
 
 _current: ContextVar[_Call] = ContextVar("mockserver_connexion_call")
@@ -200,8 +199,7 @@ class ConnexionApi:
         token = _current.set(call)
         try:
             replay = await self._read_whole_body(call)
-            if replay is not None:
-                await self.app(scope, replay, self._recording(send, exchange))
+            await self.app(scope, replay, self._recording(send, exchange))
         except HttpProblem as problem:  # refused before Connexion saw the request (413)
             response = self.render_error(problem, exchange)
             exchange.status, exchange.answer = response.status, response
@@ -211,7 +209,7 @@ class ConnexionApi:
             if self.on_served is not None:
                 self.on_served(scope, exchange)
 
-    async def _read_whole_body(self, call: _Call) -> Receive | None:
+    async def _read_whole_body(self, call: _Call) -> Receive:
         """The body read within the size limit (as the compiled engine reads it), then replayed
         to Connexion; the journal keeps it."""
         declared = call.headers.get("content-length")
@@ -371,9 +369,8 @@ class _HandlerResolver(Resolver):
                 f"/operationId/{operation_id}", f"no handler is named {operation_id!r}", api.routes.source
             )
         wants_disconnected = "disconnected" in inspect.signature(method).parameters
-        request_body = operation.definition.get("requestBody", {})
-        body_name = pythonic(request_body.get("x-body-name", "body"))
-        declared = next(iter(request_body.get("content", {})), "").lower()
+        body_name = body_argument(operation.definition)
+        declared = next(iter(operation.definition.get("requestBody", {}).get("content", {})), "").lower()
 
         @functools.wraps(method)
         async def call(*args: Any, **kwargs: Any) -> ConnexionResponse:

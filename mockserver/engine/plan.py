@@ -43,6 +43,12 @@ def pythonic(name: str) -> str:
 _BUILTINS = frozenset(dir(builtins))
 
 
+def body_argument(operation: dict[str, Any]) -> str:
+    """The handler's argument for an operation's request body: `body`, or the name `x-body-name`
+    gives (made pythonic), as Connexion names it."""
+    return pythonic(operation.get("requestBody", {}).get("x-body-name", "body"))
+
+
 def is_json(media_type: str) -> bool:
     """Connexion's JSON validator takes every media type matching `*/*json`."""
     return media_type.endswith("json")
@@ -231,7 +237,7 @@ def compile_plan(
     # the security context (never header or cookie parameters).
     passed = {p.argument for p in params if p.location in ("path", "query")}
     if "requestBody" in definition:
-        passed.add(pythonic(definition["requestBody"].get("x-body-name", "body")))
+        passed.add(body_argument(definition))
     if definition.get("security", default_security):
         passed |= {"token_info", "user"}
     arguments = set(signature) if not accepts_all else passed | set(signature)
@@ -261,7 +267,7 @@ def compile_plan(
         deep_objects=frozenset(p.name for p in params if p.style == "deepObject"),
         bodies=_by_specificity(bodies),
         body_required=bool(request_body.get("required", False)),
-        body_name=pythonic(request_body.get("x-body-name", "body")),
+        body_name=body_argument(definition),
     )
 
 
