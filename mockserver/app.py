@@ -89,7 +89,7 @@ class MockApp(Router):
         """The provider's API, served by the engine `settings.engine` picks for its spec (noted in
         `self.engines`, which the banner and the home page show)."""
         world, settings = self.world, self.settings
-        routes = route_table(provider.spec, mount_path(spec[0], provider.name), spec)
+        routes = route_table(provider.spec, mount_path(spec[0], provider.name), spec, provider.profile)
         common: dict[str, Any] = {
             "max_body": settings.limits.max_body,
             "faults": world.faults,
@@ -110,6 +110,10 @@ class MockApp(Router):
                 choice = EngineChoice("connexion", f"the compiled engine does not take {exc}")
         if choice.engine == "connexion":
             api = ConnexionApi(routes, spec[0], handlers, errors, **common)
+            if provider.profile.binds_bodies:  # said, never silently dropped
+                how = f"bodies read as their schema says, not as {provider.profile.name} binds them"
+                why = f"{choice.why}; {how}"
+                choice = EngineChoice("connexion", why)
         self.engines[provider.name], self.paths[provider.name] = choice, routes.base_path
         return api
 

@@ -18,7 +18,7 @@ def _operations() -> dict[tuple[str, str], Operation]:
     """Every registered provider's operations, by (spec title, operationId)."""
     operations: dict[tuple[str, str], Operation] = {}
     for provider in registry.discover():
-        routes = route_table(provider.spec, "")
+        routes = route_table(provider.spec, "", profile=provider.profile)
         title = routes.spec["info"]["title"]
         operations.update({(title, op_id): op for op_id, op in routes.operations.items()})
     return operations

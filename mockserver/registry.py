@@ -76,15 +76,14 @@ def check(value: Any, reference: str) -> None:
     if not NAME.match(value.name) or value.name in RESERVED:
         problems.append(f"name {value.name!r} must be lower-case letters, digits and dashes")
     for part in ("spec", "fixture_schema"):
-        if not getattr(value, part).is_file():
-            problems.append(f"{part} {getattr(value, part)} is not a file")
+        path = getattr(value, part)
+        if path is not None and not path.is_file():
+            problems.append(f"{part} {path} is not a file")
     for part, field in Provider.__dataclass_fields__.items():
         optional = field.default is None
         given = getattr(value, part)
         if "Callable" in str(field.type) and not callable(given) and not (optional and given is None):
             problems.append(f"{part} is not callable")
-    if not value.contract_options:
-        problems.append("contract_options is empty (how would `mockserver contract` authenticate?)")
     if problems:
         raise ProviderError(f"{reference} ({value.name}): " + "; ".join(problems))
 
@@ -103,11 +102,13 @@ def fixture_schema(providers: Sequence[Provider]) -> dict[str, Any]:
             # Each section keeps its own `#/definitions/...`: an `$id` makes it a resource of its own.
             p.name: {"$id": f"urn:mockserver:fixtures:{p.name}", **_schema_of(p)}
             for p in providers
+            if p.fixture_schema is not None  # it takes no fixtures: a section for it is refused
         },
     }
 
 
 def _schema_of(provider: Provider) -> dict[str, Any]:
+    assert provider.fixture_schema is not None
     schema = json.loads(provider.fixture_schema.read_text())
     schema.pop("$schema", None)
     return schema

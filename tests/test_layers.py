@@ -120,6 +120,20 @@ def test_every_import_in_the_package_points_down_the_layers():
     assert problems == []
 
 
+def test_the_engine_knows_the_web_api_profile_only_as_a_profile_it_is_given():
+    """ASP.NET Web API 2 is 2SMS's stack, not the engine's: no engine module outside
+    `engine/webapi/` imports it, and none names it (the engine asks the profile it was given)."""
+    problems = []
+    for path in sorted((PACKAGE / "engine").rglob("*.py")):
+        module = module_name(path)
+        if module.startswith("mockserver.engine.webapi"):
+            continue
+        source = path.read_text()
+        problems += [f"{module} imports {t}" for t in imports_of(source, module) if ".webapi" in t]
+        problems += [f"{module} names web-api" for word in ('"web-api"', "web_api") if word in source]
+    assert problems == []
+
+
 def test_there_is_no_import_cycle_in_the_package():
     graph = {module_name(p): imports_of(p.read_text(), module_name(p)) for p in PACKAGE.rglob("*.py")}
     state: dict[str, str] = {}

@@ -120,3 +120,12 @@ def test_every_relative_link_in_the_readme_and_docs_resolves():
     for page in [README, *sorted((ROOT / "docs").glob("*.md"))]:
         for target in re.findall(r"\]\((?!https?://|#)([^)#]+)", page.read_text()):
             assert (page.parent / target).exists(), f"{page.name}: {target}"
+
+
+def test_the_architecture_page_lists_every_deliberate_difference_from_connexion():
+    from tests.engine.harness import DIFFERENCES
+
+    page = (ROOT / "docs" / "architecture.md").read_text()
+    section = page[page.index("Where the engine differs from Connexion on purpose") :]
+    table = section[: section.index("\n\n", section.index("| difference |"))]
+    assert set(re.findall(r"^\| `([a-z-]+)` \|", table, re.M)) == set(DIFFERENCES)

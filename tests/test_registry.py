@@ -42,7 +42,6 @@ def test_the_committed_fixture_schema_is_the_one_composed_from_the_providers():
         ({"build_handlers": None}, "build_handlers is not callable"),
         ({"owner_of": "owner"}, "owner_of is not callable"),
         ({"tick": None}, "tick is not callable"),
-        ({"contract_options": ()}, "contract_options is empty"),
     ],
 )
 def test_a_provider_lacking_a_part_is_refused_naming_it(change, complaint):

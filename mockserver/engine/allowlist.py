@@ -24,10 +24,11 @@ ROUTES = "tests/engine/test_routes.py"
 VALIDATION = "tests/engine/test_validation.py"
 XML = "tests/engine/test_xmlcodec.py"
 PROBE = "tests/engine/test_probe_differential.py"
+"""The probe differential: the construct is used by the spec it serves, tests/engine/probe.yaml."""
 ENGINES = "tests/engine/test_engines.py"
 PROVIDERS = "tests/engine/test_providers_differential.py"
-BINDING = "tests/engine/test_binding.py"
-FORMS = "tests/engine/test_formdata.py"
+BINDING = "tests/engine/webapi/test_profile.py"
+FORMS = "tests/engine/webapi/test_formdata.py"
 DOCUMENTATION = "documentation only: neither engine reads it"
 
 _DOCS = {k: DOCUMENTATION for k in ("summary", "description", "example", "examples", "externalDocs", "title")}
@@ -37,27 +38,25 @@ ALLOWED: dict[str, dict[str, str]] = {
     "document": {
         "openapi": ROUTES,
         "info": DOCUMENTATION,
-        "servers": ROUTES,
+        "servers": f"{ENGINES} {PROBE}",
         "paths": ROUTES,
-        "components": ROUTES,
+        "components": PROBE,
         "security": SECURITY,
         "tags": DOCUMENTATION,
         "externalDocs": DOCUMENTATION,
-        "x-mockserver-negotiation": PROVIDERS,
-        "x-mockserver-binding": BINDING,
     },
     "server": {"url": ENGINES, "variables": ENGINES, "description": DOCUMENTATION},
     "components": {
-        "schemas": VALIDATION,
+        "schemas": PROBE,
         "parameters": PARAMETERS,
-        "requestBodies": BODIES,
+        "requestBodies": PROBE,
         "responses": ROUTES,
         "securitySchemes": SECURITY,
         "headers": DOCUMENTATION,
         "examples": DOCUMENTATION,
         "links": DOCUMENTATION,
     },
-    "path": {"parameters": PARAMETERS, **{m: ROUTES for m in HTTP_METHODS}, **_DOCS},
+    "path": {"parameters": PARAMETERS, **{m: f"{ROUTES} {PROBE}" for m in HTTP_METHODS}, **_DOCS},
     "operation": {
         "operationId": ROUTES,
         "parameters": PARAMETERS,
@@ -78,10 +77,10 @@ ALLOWED: dict[str, dict[str, str]] = {
         **_DOCS,
     },
     "requestBody": {"content": BODIES, "required": BODIES, "x-body-name": PROBE, **_DOCS},
-    "mediaType": {"schema": BODIES, "encoding": BODIES, **_DOCS},
-    "encoding": {"explode": BODIES, "style": BODIES},
+    "mediaType": {"schema": BODIES, "encoding": PROBE, **_DOCS},
+    "encoding": {"explode": PROBE, "style": PROBE},
     "response": {"content": ROUTES, "headers": DOCUMENTATION, "links": DOCUMENTATION, **_DOCS},
-    "responseMediaType": {"schema": VALIDATION, **_DOCS},
+    "responseMediaType": {"schema": f"{VALIDATION} {PROBE}", **_DOCS},
     "securityScheme": {
         "type": SECURITY,
         "scheme": SECURITY,
@@ -93,12 +92,12 @@ ALLOWED: dict[str, dict[str, str]] = {
         "x-basicInfoFunc": SECURITY,
         "x-bearerInfoFunc": SECURITY,
         "x-tokenInfoFunc": SECURITY,
-        "x-scopeValidateFunc": SECURITY,
+        "x-scopeValidateFunc": PROBE,
         **_DOCS,
     },
     "schema": {
         **{
-            k: VALIDATION
+            k: f"{VALIDATION} {BODIES} {PARAMETERS} {PROBE}"
             for k in (
                 "type",
                 "format",

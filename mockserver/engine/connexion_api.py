@@ -46,12 +46,14 @@ with warnings.catch_warnings():
         VALIDATOR_MAP,
         AbstractRequestBodyValidator,
         AbstractResponseBodyValidator,
+        ParameterValidator,
     )
 from jsonschema import Draft4Validator, ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from mockserver.engine import xmlcodec
+from mockserver.engine.coroutines import as_async, run_without_suspending, settled
 from mockserver.engine.dispatch import (
     BODY_METHODS,
     Exchange,
@@ -63,10 +65,10 @@ from mockserver.engine.dispatch import (
     pick_fault,
     read_body,
     request_headers,
-    run_without_suspending,
     send_response,
     too_large,
     until_disconnected,
+    with_charset,
 )
 from mockserver.engine.faults import Faults
 from mockserver.engine.negotiation import is_xml
@@ -134,7 +136,22 @@ def _path_suffix(exc: ValidationError) -> str:
     return f" - '{'.'.join(map(str, exc.path))}'" if exc.path else ""
 
 
+class NamingParameterValidator(ParameterValidator):
+    """Connexion's parameter check, its schema failures worded with the parameter's name (`query
+    parameter 'limit': 0 is less than the minimum of 1`), as its missing-parameter message names
+    it, so the envelope can name the field; only the first line of jsonschema's text is kept (the
+    rest quotes the schema)."""
+
+    @staticmethod
+    def validate_parameter(parameter_type: str, value: Any, param: dict, param_name: Any = None) -> Any:
+        error = ParameterValidator.validate_parameter(parameter_type, value, param, param_name)
+        if error is None or error.startswith("Missing"):
+            return error
+        return f"{parameter_type} parameter '{param['name']}': {error.splitlines()[0]}"
+
+
 VALIDATORS = {
+    "parameter": NamingParameterValidator,
     "body": MediaTypeDict(
         {**VALIDATOR_MAP["body"], "application/xml": XMLBodyValidator, "text/xml": XMLBodyValidator}
     ),
@@ -203,7 +220,9 @@ class ConnexionApi:
         except HttpProblem as problem:  # refused before Connexion saw the request (413)
             response = self.render_error(problem, exchange)
             exchange.status, exchange.answer = response.status, response
-            await send_response(send, response, head=exchange.method == "HEAD")
+            await send_response(
+                send, response, head=exchange.method == "HEAD", charset=self.routes.profile.charset
+            )
         finally:
             _current.reset(token)
             if self.on_served is not None:
@@ -239,7 +258,7 @@ class ConnexionApi:
                 started.update(message)
             elif message["type"] == "http.response.body" and not exchange.dropped:
                 headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in started.get("headers", [])}
-                media_type = headers.pop("content-type", "")
+                media_type = headers.pop("content-type", "").partition(";")[0].strip()
                 exchange.status = started.get("status", 500)
                 exchange.answer = Response(exchange.status, message.get("body", b""), media_type, headers)
             await send(message)
@@ -249,11 +268,14 @@ class ConnexionApi:
     def _answer_error(self, request: Any, exc: Exception) -> ConnexionResponse:
         """Any failure in the provider's own envelope and negotiated format."""
         call = _current.get()
-        response = self.render_error(_as_problem(exc), call.exchange)
+        return self.connexion_response(self.render_error(_as_problem(exc), call.exchange))
+
+    def connexion_response(self, response: Response) -> ConnexionResponse:
+        """An answer of the fake's, for Connexion to send (its Content-Type as the stack names it)."""
         return ConnexionResponse(
             status_code=response.status,
             body=response.body,
-            content_type=response.media_type,
+            content_type=with_charset(response.media_type, self.routes.profile.charset),
             headers=response.headers,
         )
 
@@ -324,7 +346,7 @@ class _Prepare:
             await self.app(scope, receive, send)
             return
         call.exchange.operation = operation
-        call.exchange.media_type = negotiate(call.headers, operation, api.routes.negotiation)
+        call.exchange.media_type = negotiate(call.headers, operation, api.routes.profile)
         if api.on_request is not None:
             api.on_request()
         fault = None
@@ -362,12 +384,13 @@ class _HandlerResolver(Resolver):
 
     def resolve_function_from_operation_id(self, operation_id: str) -> Any:
         api = self.api
-        method = getattr(api.handlers, operation_id, None)
+        found = getattr(api.handlers, operation_id, None)
         operation = api.routes.operations.get(operation_id)
-        if method is None or operation is None:
+        if found is None or operation is None:
             raise SpecError(
                 f"/operationId/{operation_id}", f"no handler is named {operation_id!r}", api.routes.source
             )
+        method = as_async(found)
         wants_disconnected = "disconnected" in inspect.signature(method).parameters
         body_name = body_argument(operation.definition)
         declared = next(iter(operation.definition.get("requestBody", {}).get("content", {})), "").lower()
@@ -384,14 +407,9 @@ class _HandlerResolver(Resolver):
                 result = await method(*args, **kwargs)
             else:
                 with api.transaction():
-                    result = run_without_suspending(method(*args, **kwargs), operation)
+                    result = run_without_suspending(method(*args, **kwargs), operation_id)
             response = as_response(result, current.exchange.media_type, operation)
-            return ConnexionResponse(
-                status_code=response.status,
-                body=response.body,
-                content_type=response.media_type,
-                headers=response.headers,
-            )
+            return api.connexion_response(response)
 
         return call
 
@@ -431,6 +449,8 @@ def bound_security(handler_class: type, handlers: Any) -> type:
             function = getattr(handlers, str(name).rsplit(".", 1)[-1], None)
             if function is None:
                 raise SpecError(f"/{key}", f"{name} names no function of the provider's handlers")
+            if key == "x-scopeValidateFunc":  # (required scopes, granted scopes): nothing to add
+                return lambda required, granted: settled(function(required, granted), str(name))
             wanted = inspect.signature(function).parameters
 
             def verify(*credentials: Any, request: Any = None, required_scopes: Any = None) -> Any:
@@ -441,7 +461,7 @@ def bound_security(handler_class: type, handlers: Any) -> type:
                     extra["request"] = request
                 if "required_scopes" in wanted:
                     extra["required_scopes"] = required_scopes
-                return function(*credentials, **extra)
+                return settled(function(*credentials, **extra), str(name))
 
             return verify
 

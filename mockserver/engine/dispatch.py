@@ -13,7 +13,7 @@ import contextlib
 import json
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from functools import lru_cache
@@ -23,9 +23,11 @@ from starlette.types import Receive, Scope, Send
 from werkzeug.http import parse_options_header
 
 from mockserver.engine import xmlcodec
+from mockserver.engine.coroutines import run_without_suspending
 from mockserver.engine.faults import FaultRule, Faults
-from mockserver.engine.negotiation import choose_like_web_api, choose_media_type, is_xml
+from mockserver.engine.negotiation import is_xml
 from mockserver.engine.plan import Plan, compile_plan, is_json
+from mockserver.engine.profile import StackProfile
 from mockserver.engine.render import Response, render
 from mockserver.engine.routes import Operation, RouteTable
 from mockserver.engine.validation import InvalidInput, SchemaCheck
@@ -111,17 +113,17 @@ class Api:
         self.max_body = max_body
         self.faults = faults
         self.provider = provider
-        self.charset = "utf-8" if routes.negotiation == "web-api" else None
-        """Named in every answer's Content-Type, as Web API's formatters name it (`; charset=utf-8`)."""
+        self.charset = routes.profile.charset
+        """Named in every answer's Content-Type, if the provider's stack names one."""
         self.strict = strict
-        """Forgive nothing: bodies are read as the schema says even where the spec declares the
-        provider's own, more forgiving binding."""
+        """Forgive nothing: bodies are read as the schema says even where the provider's stack
+        profile binds them more forgivingly."""
         spec = routes.spec
-        binding = "openapi" if strict else routes.binding
+        profile = routes.profile.plain_bodies() if strict else routes.profile
         schemes = spec.get("components", {}).get("securitySchemes", {})
         try:
             self.plans = {
-                op_id: compile_plan(operation, handlers, schemes, spec.get("security", []), binding)
+                op_id: compile_plan(operation, handlers, schemes, spec.get("security", []), profile)
                 for op_id, operation in routes.operations.items()
             }
         except SpecError as exc:
@@ -156,7 +158,7 @@ class Api:
         declared = headers.get("content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > self.max_body):
             raise too_large(self.max_body)
-        exchange.media_type = negotiate(headers, operation, self.routes.negotiation)
+        exchange.media_type = negotiate(headers, operation, self.routes.profile)
         body = b""
         if exchange.method in BODY_METHODS and (declared not in (None, "0") or _chunked(headers)):
             body = exchange.body = await read_body(receive, self.max_body)
@@ -178,7 +180,7 @@ class Api:
         else:
             with self.transaction():
                 call = plan.handler(**self._arguments(plan, kwargs, headers, path_params, scope, exchange))
-                result = run_without_suspending(call, operation)
+                result = run_without_suspending(call, operation.operation_id)
         response = as_response(result, exchange.media_type, operation)
         if self._response_checks is not None:
             self._check_response(operation, response)
@@ -293,16 +295,6 @@ async def _sleep_at_least(seconds: float) -> None:
         await asyncio.sleep(left)
 
 
-def run_without_suspending(call: Coroutine[Any, Any, Any], operation: Operation) -> Any:
-    """Run a handler coroutine that must not suspend (it holds the store's transaction)."""
-    try:
-        call.send(None)
-    except StopIteration as done:
-        return done.value
-    call.close()
-    raise RuntimeError(f"{operation.operation_id} awaited inside its transaction")
-
-
 def as_response(result: Any, media_type: str | None = None, operation: Operation | None = None) -> Response:
     """A handler's answer (a body; a (body, status) or (body, status, headers) tuple; a ready
     Response) rendered in the negotiated media type, as Connexion's response decorator serialises
@@ -321,14 +313,19 @@ async def until_disconnected(receive: Receive) -> None:
         pass
 
 
+def with_charset(media_type: str, charset: str | None) -> str:
+    """The Content-Type of an answer: a JSON or XML one names `charset` when the stack names one."""
+    if charset is not None and (is_json(media_type) or is_xml(media_type)):
+        return f"{media_type}; charset={charset}"
+    return media_type
+
+
 async def send_response(
     send: Send, response: Response, *, head: bool = False, charset: str | None = None
 ) -> None:
     """The response; for HEAD, its headers (the length the body would have) and no body. With
     `charset`, a JSON or XML answer's Content-Type names it."""
-    content_type = response.media_type
-    if charset is not None and (is_json(content_type) or is_xml(content_type)):
-        content_type = f"{content_type}; charset={charset}"
+    content_type = with_charset(response.media_type, charset)
     headers = [
         (b"content-type", content_type.encode("latin-1")),
         (b"content-length", str(len(response.body)).encode("latin-1")),
@@ -338,14 +335,12 @@ async def send_response(
     await send({"type": "http.response.body", "body": b"" if head else response.body})
 
 
-def negotiate(headers: dict[str, str], operation: Operation, negotiation: str) -> str | None:
+def negotiate(headers: dict[str, str], operation: Operation, profile: StackProfile) -> str | None:
+    """The answer's media type, as the provider's stack chooses it; HttpProblem 406 if it refuses."""
     if not operation.produces:
         return None
-    accept = headers.get("accept")
-    if negotiation == "web-api":
-        request_type = headers.get("content-type", "").partition(";")[0].strip().lower() or None
-        return choose_like_web_api(accept, request_type, operation.produces)
-    chosen = choose_media_type(accept, operation.produces)
+    request_type = headers.get("content-type", "").partition(";")[0].strip().lower() or None
+    chosen = profile.negotiate(headers.get("accept"), request_type, operation.produces)
     if chosen is None:
         offered = ", ".join(operation.produces)
         raise HttpProblem(406, f"The Accept header allows none of the available types: {offered}.")

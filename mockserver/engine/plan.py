@@ -18,10 +18,11 @@ from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.engine import formdata, xmlcodec
-from mockserver.engine.binding import Binder, bind, checked_binding, compile_binder
+from mockserver.engine import xmlcodec
+from mockserver.engine.coroutines import as_async
 from mockserver.engine.negotiation import is_xml
 from mockserver.engine.parameters import Param, compile_param, convert, query_values, read_parameters
+from mockserver.engine.profile import PLAIN_OPENAPI, BodyBinder, FormReader, StackProfile
 from mockserver.engine.routes import Operation, escape_pointer
 from mockserver.engine.security import Credentials, Requirement, authenticate, compile_requirements
 from mockserver.engine.validation import InvalidInput, SchemaCheck, decode_json, plain_json_schema
@@ -63,9 +64,10 @@ class Body:
     check: SchemaCheck | None
     explode: Mapping[str, bool]
     """Form fields whose repeated values are joined (Connexion's form style), by name."""
-    binder: Binder | None = None
-    """How the provider's own stack binds this body (see binding.py); None: as the schema says."""
-    binding: str = "openapi"
+    binder: BodyBinder | None = None
+    """How the provider's stack binds this body (its profile's); None: as the schema says."""
+    read_form: FormReader | None = None
+    """How the provider's stack reads a form body; None: flat fields, as Connexion reads them."""
     xml_root: str = "*"
     """The root element an XML body of this schema has (where its warnings' XML paths start)."""
     xml: xmlcodec.XmlCodec | None = None
@@ -81,11 +83,8 @@ class Body:
                 return codec.loads(raw, self.check.schema if self.check else {})
             except xmlcodec.XMLDecodeError as exc:
                 raise InvalidInput([Problem(str(exc))]) from None
-        if media_type == FORM and self.binding == "web-api":
-            try:
-                return formdata.read_form(raw, charset, self.check.schema if self.check else {})
-            except formdata.FormError as exc:
-                raise InvalidInput([formdata.problem(exc)]) from None
+        if media_type == FORM and self.read_form is not None:
+            return self.read_form(raw, charset, self.check.schema if self.check else {})
         if media_type == FORM:
             return self._form(raw, charset)
         return raw  # a media type with no decoder (YAML): the handler reads the bytes itself
@@ -122,7 +121,7 @@ class Body:
         """The decoded value as the provider's stack binds it, and what that forgave."""
         if self.binder is None or isinstance(value, bytes) or not media_type.endswith(("json", "xml", FORM)):
             return value, []
-        return bind(value, self.binder, xml_root=self.xml_root if is_xml(media_type) else None)
+        return self.binder.bind(value, xml_root=self.xml_root if is_xml(media_type) else None)
 
     def problems(self, value: Any) -> list[Problem]:
         """Undecoded bytes (a type with no decoder under a range like `*/*`) go unchecked, as in Connexion."""
@@ -135,7 +134,7 @@ def _body(
     media_type: str,
     content: dict,
     pointer: str,
-    binding: str = "openapi",
+    profile: StackProfile = PLAIN_OPENAPI,
     xml: xmlcodec.XmlCodec | None = None,
 ) -> Body:
     """Bodies we decode (JSON, XML, forms) are checked against their schema; others reach the
@@ -154,9 +153,9 @@ def _body(
             raise SpecError(f"{pointer}/encoding/{name}/contentType", "encoding contentType is not supported")
     check = SchemaCheck(schema, pointer=f"{pointer}/schema") if decoded and schema is not None else None
     explode = {name: bool(how.get("explode", True)) for name, how in encoding.items()}
-    binder = compile_binder(schema) if binding == "web-api" and check is not None else None
+    binder = profile.binder(check.schema) if check is not None else None
     xml_root = xmlcodec.merged_all_of(schema or {}).get("xml", {}).get("name", "*")
-    return Body(media_type, check, explode, binder, binding, xml_root, xml)
+    return Body(media_type, check, explode, binder, profile.read_form, xml_root, xml)
 
 
 # -- the plan -------------------------------------------------------------------------------------
@@ -219,14 +218,15 @@ def compile_plan(
     handlers: Any,
     schemes: dict[str, dict],
     default_security: list,
-    binding: str = "openapi",
+    profile: StackProfile = PLAIN_OPENAPI,
 ) -> Plan:
     """The operation's plan; SpecError naming the construct for anything the engine does not honour."""
     definition = operation.definition
     pointer = operation.pointer
-    handler = getattr(handlers, operation.operation_id, None)
-    if handler is None:
+    found = getattr(handlers, operation.operation_id, None)
+    if found is None:
         raise SpecError(f"{pointer}/operationId", f"no handler is named {operation.operation_id!r}")
+    handler = as_async(found)
     signature = inspect.signature(handler).parameters
     accepts_all = any(p.kind is inspect.Parameter.VAR_KEYWORD for p in signature.values())
     params = tuple(
@@ -246,13 +246,13 @@ def compile_plan(
         definition.get("security", default_security), schemes, handlers, security_pointer
     )
     request_body = definition.get("requestBody", {})
-    binding = _operation_binding(definition, binding, pointer)
+    profile = _operation_profile(definition, profile, pointer)
     bodies = {
         media_type.lower(): _body(
             media_type.lower(),
             content,
             f"{pointer}/requestBody/content/{escape_pointer(media_type)}",
-            binding,
+            profile,
             operation.xml,
         )
         for media_type, content in request_body.get("content", {}).items()
@@ -271,14 +271,18 @@ def compile_plan(
     )
 
 
-def _operation_binding(definition: dict, binding: str, pointer: str) -> str:
-    """An operation may opt out of its spec's binding (`x-mockserver-binding: openapi`): a route the
-    provider's stack serves outside its models, such as an OAuth server's token endpoint."""
+def _operation_profile(definition: dict, profile: StackProfile, pointer: str) -> StackProfile:
+    """An operation may opt out of its stack's body binding (`x-mockserver-binding: openapi`): a
+    route the provider's stack serves outside its models, such as an OAuth server's token endpoint."""
     declared = definition.get("x-mockserver-binding")
     if declared is None:
-        return binding
-    checked_binding(declared, f"{pointer}/x-mockserver-binding")
-    return "openapi" if declared == "openapi" else binding  # `--strict` stays strict
+        return profile
+    if declared != "openapi":
+        raise SpecError(
+            f"{pointer}/x-mockserver-binding",
+            f"unknown binding {declared!r}: `openapi` (bodies read as the schema says) is the only one",
+        )
+    return profile.plain_bodies()
 
 
 def _check_responses(operation: Operation) -> None:

@@ -7,10 +7,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
-from mockserver.engine.binding import checked_binding
-from mockserver.engine.negotiation import NEGOTIATIONS
+from mockserver.engine.profile import PLAIN_OPENAPI, StackProfile
 from mockserver.engine.xmlcodec import XmlCodec
-from mockserver.errors import HttpProblem, SpecError
+from mockserver.errors import HttpProblem
 
 HTTP_METHODS = ("get", "put", "post", "delete", "patch", "head", "options", "trace")
 _TEMPLATE = re.compile(r"\{([^}]+)\}")
@@ -55,23 +54,22 @@ class _Route:
 
 
 class RouteTable:
-    """The operations of one mounted spec (refs resolved): matching, `Allow`, negotiation."""
+    """The operations of one mounted spec (refs resolved): matching, `Allow`, and what the provider's
+    stack profile adds to the spec (negotiation, body reading, XML conventions)."""
 
-    def __init__(self, spec: dict, base_path: str, source: str | None = None) -> None:
+    def __init__(
+        self,
+        spec: dict,
+        base_path: str,
+        source: str | None = None,
+        profile: StackProfile = PLAIN_OPENAPI,
+    ) -> None:
         self.base_path = base_path.rstrip("/")
         self.spec = spec
         self.source = source
         """Where the spec came from (a file name), for messages."""
-        self.negotiation = spec.get("x-mockserver-negotiation", "openapi")
-        """How answers' media types are chosen (see `negotiation.NEGOTIATIONS`)."""
-        if self.negotiation not in NEGOTIATIONS:
-            raise SpecError(
-                "/x-mockserver-negotiation",
-                f"unknown negotiation {self.negotiation!r}: one of {', '.join(NEGOTIATIONS)}",
-            )
-        self.binding = checked_binding(spec.get("x-mockserver-binding", "openapi"), "/x-mockserver-binding")
-        """How request bodies are read (see `binding.BINDINGS`)."""
-        self.xml = XmlCodec()
+        self.profile = profile
+        self.xml = XmlCodec(profile.xml)
         """XML for this spec's schemas, each compiled once for as long as the table lives."""
         self.operations: dict[str, Operation] = {}
         literal, templated = [], []

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl
 
+from mockserver.engine.coroutines import settled
 from mockserver.errors import HttpProblem, SpecError
 
 NO_VALUE: Any = object()
@@ -124,7 +125,7 @@ class Scheme:
             extra["request"] = request
         if "required_scopes" in self.passes:
             extra["required_scopes"] = scopes
-        info = self.verify(*credential, **extra)
+        info = settled(self.verify(*credential, **extra), f"security function of {self.name}")
         if info is None:
             raise Refused(401, refusal, field=self._field())
         return info
@@ -132,7 +133,7 @@ class Scheme:
     def _check_scopes(self, scopes: list[str], info: Any) -> None:
         granted = info.get("scope", info.get("scopes", "")) if isinstance(info, Mapping) else ""
         check = self.validate_scopes or _has_scopes
-        if not check(scopes, granted):
+        if not settled(check(scopes, granted), f"scope check of {self.name}"):
             raise Refused(403, f"Provided token does not have the required scopes: {', '.join(scopes)}.")
 
     def _field(self) -> str:

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from mockserver import resources
+from mockserver.engine.profile import PLAIN_OPENAPI, StackProfile
 from mockserver.engine.routes import RouteTable
 
 with warnings.catch_warnings():
@@ -24,11 +25,15 @@ def load_spec(spec: str | Path) -> tuple[dict[str, Any], Path]:
 
 
 def route_table(
-    spec: str | Path, base_path: str, loaded: tuple[dict[str, Any], Path] | None = None
+    spec: str | Path,
+    base_path: str,
+    loaded: tuple[dict[str, Any], Path] | None = None,
+    profile: StackProfile = PLAIN_OPENAPI,
 ) -> RouteTable:
-    """What a spec (or the spec `load_spec` gave) says per route, refs resolved."""
+    """What a spec (or the spec `load_spec` gave) says per route, refs resolved, as served by a
+    stack with `profile`."""
     written, path = loaded or load_spec(spec)
-    return RouteTable(resolve_refs(written), base_path, source=str(path))
+    return RouteTable(resolve_refs(written), base_path, source=str(path), profile=profile)
 
 
 def resolved(spec: dict[str, Any]) -> dict[str, Any]:

@@ -18,7 +18,15 @@ from typing import Any
 
 from mockserver.engine import xmlread, xmlwrite
 from mockserver.engine.xmlread import MAX_BYTES, MAX_DEPTH, XSI_NIL, XMLDecodeError, parse
-from mockserver.engine.xmlschema import XSD_NS, XSI_NS, Nodes, check_schema, merged_all_of
+from mockserver.engine.xmlschema import (
+    OPENAPI_XML,
+    XSD_NS,
+    XSI_NS,
+    Nodes,
+    XmlConventions,
+    check_schema,
+    merged_all_of,
+)
 
 __all__ = [
     "MAX_BYTES",
@@ -38,18 +46,19 @@ __all__ = [
 
 class XmlCodec:
     """XML <-> values for the schemas of one spec, each schema compiled once. One per route
-    table: its compiled schemas live as long as the spec they serve, never in a module-wide cache."""
+    table: its compiled schemas live as long as the spec they serve, never in a module-wide cache.
+    `conventions` are the stack profile's (OpenAPI's own rules and nothing more by default)."""
 
-    def __init__(self) -> None:
-        self.nodes = Nodes()
+    def __init__(self, conventions: XmlConventions = OPENAPI_XML) -> None:
+        self.nodes = Nodes(conventions)
 
     def loads(self, data: bytes, schema: dict, **limits: Any) -> Any:
         """Decode a whole document; the root element must be the schema's `xml.name`, if it has one."""
         return xmlread.decode(parse(data, **limits), self.nodes(schema))
 
-    def dumps(self, value: Any, schema: dict, *, declare_xsd_xsi: bool = True) -> bytes:
+    def dumps(self, value: Any, schema: dict) -> bytes:
         """Encode `value` as a document whose root is the schema's `xml.name` (else `data`)."""
-        return xmlwrite.write(value, self.nodes(schema), declare_xsd_xsi=declare_xsd_xsi)
+        return xmlwrite.write(value, self.nodes(schema))
 
 
 def loads(data: bytes, schema: dict, **limits: Any) -> Any:
@@ -57,6 +66,6 @@ def loads(data: bytes, schema: dict, **limits: Any) -> Any:
     return XmlCodec().loads(data, schema, **limits)
 
 
-def dumps(value: Any, schema: dict, *, declare_xsd_xsi: bool = True) -> bytes:
-    """`XmlCodec().dumps`: for a one-off document (nothing compiled is kept)."""
-    return XmlCodec().dumps(value, schema, declare_xsd_xsi=declare_xsd_xsi)
+def dumps(value: Any, schema: dict, conventions: XmlConventions = OPENAPI_XML) -> bytes:
+    """`XmlCodec(conventions).dumps`: for a one-off document (nothing compiled is kept)."""
+    return XmlCodec(conventions).dumps(value, schema)

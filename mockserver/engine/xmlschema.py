@@ -3,6 +3,8 @@ node the names, namespaces and layout of its properties, worked out once (`Node`
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from mockserver.errors import SpecError
@@ -64,6 +66,26 @@ def check_schema(schema: dict, pointer: str = "") -> None:
         raise SpecError(pointer, exc.construct) from None
 
 
+def element_named_item(items: Node, array_element: str) -> str:
+    """OpenAPI's XML rule: an array item without an `xml.name` of its own is named like its array
+    (`<tags><tags>a</tags></tags>`, the spec's own example)."""
+    return array_element
+
+
+@dataclass(frozen=True, slots=True)
+class XmlConventions:
+    """What an XML answer holds that its schema's `xml` objects do not say."""
+
+    root_declarations: tuple[tuple[str, str], ...] = ()
+    """(prefix, namespace) declared on every answer's root element."""
+    item_name: Callable[[Node, str], str] = element_named_item
+    """(items' node, the array's element name) -> the name of an item without an `xml.name`."""
+
+
+OPENAPI_XML = XmlConventions()
+"""OpenAPI's own rules and nothing more."""
+
+
 ATTRIBUTE, REPEATED, ELEMENT = "attribute", "repeated", "element"
 """How a property is written: as an attribute, as repeated elements (an unwrapped array), or as one
 element."""
@@ -73,8 +95,10 @@ class Nodes:
     """The compiled nodes of one spec's schemas, by schema identity. It lives as long as the spec
     it serves (one per route table), so nothing outlives the app that needed it."""
 
-    def __init__(self) -> None:
+    def __init__(self, conventions: XmlConventions) -> None:
         self._nodes: dict[int, tuple[dict, Node]] = {}
+        self.conventions = conventions
+        """What the stack's XML holds beyond the schemas' `xml` objects (see engine/profile.py)."""
 
     def __call__(self, schema: dict) -> Node:
         hit = self._nodes.get(id(schema))
@@ -122,6 +146,15 @@ class Node:
     def items(self) -> Node:
         return self._nodes(self.schema.get("items", {}))
 
+    @property
+    def conventions(self) -> XmlConventions:
+        return self._nodes.conventions
+
+    def item_element(self, array_element: str) -> str:
+        """The name of this array's items when the array is element `array_element`."""
+        items = self.items
+        return items.name or self._nodes.conventions.item_name(items, array_element)
+
     def input_layout(self) -> tuple[list[tuple[str, str, Node]], dict[str, tuple[str, Node, bool]]]:
         """Attributes as (property, attribute, node); elements as tag -> (property, node, repeated)."""
         if self._in is None:
@@ -155,10 +188,3 @@ class Node:
                     layout.append((name, ELEMENT, xml.get("name", name), node))
             self._out = layout
         return self._out
-
-
-def default_item(items: Node) -> str:
-    """.NET XmlSerializer names primitive collection items `string`, `int`, `boolean`, `guid`..."""
-    if items.kind == "string" and "[0-9a-fA-F]{8}" in items.schema.get("pattern", ""):
-        return "guid"
-    return {"integer": "int", "number": "decimal", "boolean": "boolean"}.get(items.kind or "", "string")

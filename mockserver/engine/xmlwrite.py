@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from mockserver.engine.xmlschema import ATTRIBUTE, REPEATED, XSD_NS, XSI_NS, Node, default_item
+from mockserver.engine.xmlschema import ATTRIBUTE, REPEATED, Node
 
 # Characters XML 1.0 cannot carry (C0 controls but tab/newline/return, surrogates, U+FFFE/F).
 _ILLEGAL_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
@@ -19,24 +19,24 @@ _ATTRIBUTE_ESCAPES = str.maketrans(
 Bindings = tuple[tuple[str | None, str], ...]
 """The namespace declarations in scope, (prefix, namespace); prefix None is the default one."""
 Writer = Any  # (parts, value, attributes) -> None: appends the element holding value
-XSD_XSI: Bindings = (("xsd", XSD_NS), ("xsi", XSI_NS))
 
 
-def write(value: Any, node: Node, *, declare_xsd_xsi: bool = True) -> bytes:
-    """`value` as a document whose root is the node's `xml.name` (else `data`). No XML declaration:
-    UTF-8 is XML's default, and ASP.NET Web API's XmlMediaTypeFormatter omits it (its writer
-    settings have OmitXmlDeclaration), so clients written against the real service never see one."""
+def write(value: Any, node: Node) -> bytes:
+    """`value` as a document whose root is the node's `xml.name` (else `data`), declaring the
+    conventions' root namespaces. No XML declaration: UTF-8 is XML's default (and ASP.NET Web API's
+    XmlMediaTypeFormatter omits it too: its writer settings have OmitXmlDeclaration)."""
     parts: list[str] = []
-    root = node.writers.get(_ROOT_KEYS[declare_xsd_xsi])
+    root = node.writers.get(_ROOT)
     if root is None:
-        bindings = XSD_XSI if declare_xsd_xsi else ()
-        root = writer(node, node.name or "data", bindings)
-        node.writers[_ROOT_KEYS[declare_xsd_xsi]] = root
-    root(parts, value, _XSD_XSI_DECLARED if declare_xsd_xsi else "")
+        declarations: Bindings = node.conventions.root_declarations
+        declared = "".join(_declaration(p, ns) for p, ns in declarations)
+        element = writer(node, node.name or "data", declarations)
+        root = node.writers[_ROOT] = lambda parts, value: element(parts, value, declared)
+    root(parts, value)
     return "".join(parts).encode("utf-8")
 
 
-_ROOT_KEYS = {True: ("<root>", True), False: ("<root>", False)}
+_ROOT = ("<root>",)
 """Where a node keeps its writer as a document's root (found without building a key per document)."""
 
 
@@ -89,9 +89,6 @@ def _bind(bindings: Bindings, prefix: str | None, namespace: str) -> Bindings:
 def _declaration(prefix: str | None, namespace: str) -> str:
     escaped = namespace.translate(_ATTRIBUTE_ESCAPES)
     return f' xmlns:{prefix}="{escaped}"' if prefix else f' xmlns="{escaped}"'
-
-
-_XSD_XSI_DECLARED = "".join(_declaration(p, ns) for p, ns in XSD_XSI)
 
 
 def _scalar_writer(node: Node, tag: str, declared: str) -> Writer:
@@ -147,7 +144,7 @@ def _object_writer(node: Node, tag: str, declared: str, bindings: Bindings) -> W
 def _array_writer(node: Node, tag: str, declared: str, bindings: Bindings) -> Writer:
     scalar = _scalar_writer(node, tag, declared)
     items = node.items
-    item = writer(items, items.name or default_item(items), bindings)
+    item = writer(items, node.item_element(tag.rpartition(":")[2]), bindings)
     start_tag = f"<{tag}{declared}"
 
     def write(parts: list[str], value: Any, attributes: str = "") -> None:

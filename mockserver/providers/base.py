@@ -10,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Protocol
 
-from mockserver.engine.render import Response
+from mockserver.engine.profile import PLAIN_OPENAPI, StackProfile
+from mockserver.engine.render import Response, json_response
 from mockserver.engine.routes import Operation
-from mockserver.errors import ApiError, DomainError
+from mockserver.errors import ApiError, DomainError, Problem
 from mockserver.settings import Settings
 from mockserver.state.clock import Clock
 from mockserver.state.ids import IdGenerator
@@ -86,35 +88,91 @@ def no_tick(handlers: Any) -> None:
     """A provider with nothing scheduled has nothing to do when the clock moves."""
 
 
+def no_fixtures(tx: Transaction, section: dict[str, Any], services: Services) -> None:
+    """A provider without a fixture schema takes no section, so this is never given one."""
+
+
+def no_description(tx: Transaction) -> list[str]:
+    return []
+
+
+def no_owner(tx: Transaction, headers: Mapping[str, str]) -> str | None:
+    """A provider without accounts: no request acts for anyone (no tenants)."""
+    return None
+
+
+def no_contract_auth(base_url: str, credentials: Mapping[str, str | None]) -> dict[str, dict[str, str]]:
+    """A spec without security schemes: Schemathesis needs no credentials."""
+    return {}
+
+
+def domain_error_as_400(error: DomainError) -> ApiError:
+    """A rule's refusal as a 400 naming its message (and field, when the model gave one)."""
+    return ApiError(400, "DOMAIN_ERROR", error.message, [Problem(error.message, error.field)])
+
+
+def json_error(error: ApiError, media_type: str | None, operation: Operation | None) -> Response:
+    """Any failure as a plain JSON envelope, whatever was negotiated: `{"status", "code", "message",
+    "problems": [{"field", "message"}]}`, with the error's headers (`WWW-Authenticate`,
+    `Retry-After`...). The default `render_error`; a provider with an envelope of its own writes
+    its own renderer, usually with `json_response` or `render` from `mockserver.engine.render`."""
+    code, message = _standard_wording(error.status)
+    body = {
+        "status": error.status,
+        "code": error.code or code,
+        "message": error.message or message,
+        "problems": [{"field": p.field, "message": p.message} for p in error.problems],
+    }
+    return json_response(body, error.status, error.headers)
+
+
+def _standard_wording(status: int) -> tuple[str, str]:
+    try:
+        known = HTTPStatus(status)
+    except ValueError:  # a status of the provider's own (499)
+        return "ERROR", "Error"
+    return known.name, known.phrase
+
+
 @dataclass(frozen=True)
 class Provider:
+    """Everything the fake needs to serve one provider. Only the first four parts are required: a
+    stateless API needs nothing else (no fixtures, tenants or credentials for `mockserver contract`)."""
+
     name: str
     """Also the mount prefix: `/<name>`."""
     title: str
     """What it fakes, for people: "2SMS Customer Portal"."""
     spec: Path
     """The OpenAPI 3.0 document the provider is served from."""
-    fixture_schema: Path
-    """JSON Schema (draft 7) of the provider's section in fixture documents."""
     build_handlers: Callable[[Services], Any]
     """Returns the object whose methods the spec's operationIds and security functions name.
-    Handlers return data (a body, or a (body, status) pair); the engine renders it in the
-    negotiated media type."""
-    load_fixtures: Callable[[Transaction, dict[str, Any], Services], None]
-    from_domain: Callable[[DomainError], ApiError]
-    render_error: Callable[[ApiError, str | None, Operation | None], Response]
+    Handlers (`async def` or plain `def`) return data (a body, a (body, status) pair or a
+    (body, status, headers) triple); the engine renders it in the negotiated media type."""
+    fixture_schema: Path | None = None
+    """JSON Schema (draft 7) of the provider's section in fixture documents; None: it takes none."""
+    load_fixtures: Callable[[Transaction, dict[str, Any], Services], None] = no_fixtures
+    from_domain: Callable[[DomainError], ApiError] = domain_error_as_400
+    """A model's refusal (a DomainError) as a neutral ApiError: its status and code."""
+    render_error: Callable[[ApiError, str | None, Operation | None], Response] = json_error
     """Renders an error in the negotiated media type (None: not negotiated) for the operation."""
-    describe: Callable[[Transaction], list[str]]
+    describe: Callable[[Transaction], list[str]] = no_description
     """Lines for the start-up banner: demo credentials and the like."""
-    create_tenant: Callable[[Transaction, Services, str], tuple[dict[str, str], str]]
-    """Fresh isolated credentials for tenant `id`: (credentials, owner key)."""
-    owner_of: Callable[[Transaction, Mapping[str, str]], str | None]
+    create_tenant: Callable[[Transaction, Services, str], tuple[dict[str, str], str]] | None = None
+    """Fresh isolated credentials for tenant `id`: (credentials, owner key); None: the provider has
+    no accounts to isolate, and a tenant gets no credentials for it."""
+    owner_of: Callable[[Transaction, Mapping[str, str]], str | None] = no_owner
     """The owner key a request's credentials (headers, lower-cased) act for, if any. Owner keys are
     the provider's own strings (`brand:...`); tenants and the outbox's `owner` use them."""
-    contract_options: tuple[ContractOption, ...]
-    contract_auth: Callable[[str, Mapping[str, str | None]], dict[str, dict[str, str]]]
+    contract_options: tuple[ContractOption, ...] = ()
+    """The credentials `mockserver contract` asks for (none for an API without security)."""
+    contract_auth: Callable[[str, Mapping[str, str | None]], dict[str, dict[str, str]]] = no_contract_auth
     """(base URL, credentials by option key) -> Schemathesis `[auth.openapi.<scheme>]` entries;
     raises SystemExit with a message when credentials are missing."""
+    profile: StackProfile = PLAIN_OPENAPI
+    """What the provider's real server stack does where OpenAPI leaves it open (negotiation, body
+    binding, forms, XML conventions): plain OpenAPI as Connexion reads it, or
+    `mockserver.engine.webapi.WEB_API_2` for an ASP.NET Web API 2 service."""
     tick: Callable[[Any], None] = no_tick
     """Called with the handlers when time may have moved: each time the fake clock is moved, and
     before each request to the provider or its pages (deliver what is due). Handlers never need to

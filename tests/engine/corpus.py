@@ -153,10 +153,11 @@ def _as_request(case: Any, mount: str) -> Request:
     return Request(prepared.method, path, headers, body, query or None)
 
 
-def web_api_negotiation_requests(mount: str, token: str) -> list[Request]:
-    """Requests where ASP.NET Web API's negotiation answers differently from Accept alone: the
-    README's XML bodies sent with no Accept (as a .NET client sends them) and with a browser's, and a
-    read with an Accept that allows none of the operation's types. Only for the 2SMS mount."""
+def negotiation_requests(mount: str, token: str) -> list[Request]:
+    """Requests where ASP.NET Web API's negotiation answers differently from Accept alone (so where
+    a profile's negotiation would show): the README's XML bodies sent with no Accept (as a .NET
+    client sends them) and with a browser's, and a read with an Accept that allows none of the
+    operation's types. Only for the 2SMS mount."""
     if mount != "twosms":
         return []
     found = []
@@ -177,8 +178,9 @@ def web_api_negotiation_requests(mount: str, token: str) -> list[Request]:
     return found
 
 
-def web_api_binding_requests(mount: str, token: str) -> list[Request]:
-    """Bodies Json.NET and XmlSerializer bind where the schema refuses them: each README JSON body with
+def binding_requests(mount: str, token: str) -> list[Request]:
+    """Bodies Json.NET and XmlSerializer bind where the schema refuses them (so where a profile's
+    binding would show): each README JSON body with
     its member names in lower case, with an unknown member, with its optional members null and its
     dates without a zone; each README XML body with an unknown element. Only for the 2SMS mount."""
     if mount != "twosms":

@@ -51,17 +51,15 @@ DIFFERENCES = {
     "under Connexion, Starlette's `Mount` pattern (`.*` without DOTALL) cannot match it and answers 404.",
     "wrong-scheme-wording": "When no credential is present the 401 names the missing header; Connexion "
     "says 'No authorization token provided' (same status).",
-    "web-api-negotiation": "A spec marked `x-mockserver-negotiation: web-api` (2SMS) chooses the answer's "
-    "media type as ASP.NET Web API does: with no usable Accept, the request body's own type, else JSON, "
-    "never a 406. Connexion's users negotiate on Accept alone (the reference: Werkzeug's best match).",
-    "web-api-binding": "A spec marked `x-mockserver-binding: web-api` (2SMS) reads bodies as Json.NET and "
-    "XmlSerializer bind them: JSON member names in any case, unknown members ignored, null for an optional "
-    "member left unset, a zone-less date-time read as UTC (each a client warning; `--strict` forgives "
-    "none). Connexion refuses each as the schema says.",
-    "web-api-form": "In the same spec, a form body is read as Web API's JQueryMvcFormUrlEncodedFormatter "
-    "reads it: jQuery-style names (`Options[Sender]`, `MessageIDs[]`) make objects and arrays, values are "
-    "typed by the schema (enums by name), nested or unmatched brackets are a 400. Connexion reads flat "
-    "fields.",
+    "trailing-slash": "A path with a trailing slash the spec does not declare (`/items/` for `/items`) is a "
+    "404 in the provider's envelope; Connexion (Starlette's redirect_slashes) answers 307 to the path "
+    "without it, which a client following redirects would take for the same resource.",
+    "body-without-content-type": "A body sent with no Content-Type is read as the operation's first declared "
+    "media type and reaches the handler decoded; Connexion validates it so but hands the handler raw bytes "
+    "(a handler reading the schema's members answers 500).",
+    "overridden-parameter": "An operation's parameter overrides the path item's of the same name and place "
+    "(OpenAPI); Connexion keeps both, converting by the path item's schema and checking by both, so a value "
+    "valid for the operation's alone is a 400 there.",
     "form-field-limit": "A form body with more than 1000 fields is read whole (within the body size limit); "
     "under Connexion, Starlette's form parser raises MultiPartException and the answer is a 500.",
     "not-a-number": "A number parameter given `nan` or `inf` is a 400 (JSON has no such number, and no "

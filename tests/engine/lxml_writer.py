@@ -8,12 +8,13 @@ from typing import Any
 
 from lxml import etree
 
-from mockserver.engine.xmlschema import ATTRIBUTE, REPEATED, XSD_NS, XSI_NS, Node, default_item
+from mockserver.engine.xmlschema import ATTRIBUTE, REPEATED, Node
 from mockserver.engine.xmlwrite import encode_text
 
 
-def lxml_write(value: Any, node: Node, declare_xsd_xsi: bool) -> bytes:
-    nsmap = {"xsd": XSD_NS, "xsi": XSI_NS} if declare_xsd_xsi else None
+def lxml_write(value: Any, node: Node) -> bytes:
+    """With the node's codec's conventions: its root declarations and its names for array items."""
+    nsmap = dict(node.conventions.root_declarations) or None
     if node.namespace:
         nsmap = {**(nsmap or {}), node.prefix: node.namespace}
     root = etree.Element(node.qualified(node.name or "data"), nsmap=nsmap)
@@ -38,7 +39,7 @@ def _fill(element: etree._Element, value: Any, node: Node) -> None:
                 _fill(etree.SubElement(element, tag), field, prop)
     elif node.kind == "array" and isinstance(value, list):
         items = node.items
-        tag = items.qualified(items.name or default_item(items))
+        tag = items.qualified(node.item_element(etree.QName(element).localname))
         for item in value:
             if item is not None:
                 _fill(etree.SubElement(element, tag), item, items)

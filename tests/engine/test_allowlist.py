@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
-from mockserver.engine.allowlist import ALLOWED, DOCUMENTATION, unlisted
+from mockserver.engine.allowlist import ALLOWED, DOCUMENTATION, PROBE, unlisted
 from tests.engine.harness import spec_of
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -18,6 +19,20 @@ def test_every_entry_names_tests_that_exist():
     assert named and all((ROOT / t).is_file() for t in named), sorted(
         t for t in named if not (ROOT / t).is_file()
     )
+
+
+def test_every_entry_names_tests_that_use_its_keyword():
+    """A named test file (or, for the probe differential, the spec it serves) uses the keyword."""
+    unproven = []
+    for place, keywords in ALLOWED.items():
+        for keyword, tests in keywords.items():
+            if tests == DOCUMENTATION:
+                continue
+            texts = [(ROOT / t).read_text() for t in tests.split()]
+            texts += [(ROOT / "tests/engine/probe.yaml").read_text()] if PROBE in tests.split() else []
+            if not any(re.search(rf"\b{re.escape(keyword)}\b", text) for text in texts):
+                unproven.append(f"{place}/{keyword}: {tests}")
+    assert unproven == []
 
 
 def _op(**operation) -> dict:

@@ -14,6 +14,7 @@ from mockserver.engine.dispatch import WARNINGS_HEADER, Api, Exchange
 from mockserver.engine.faults import FaultRule, Faults
 from mockserver.engine.render import json_response
 from mockserver.engine.routes import RouteTable
+from mockserver.engine.webapi import WEB_API_2
 from mockserver.errors import to_api_error
 from mockserver.state.store import Store
 from tests.engine.harness import spec_of
@@ -117,11 +118,11 @@ def test_a_fault_rule_answers_instead_of_the_handler():
 
 
 def test_client_warnings_are_counted_in_a_header_and_given_to_the_observer():
-    """A spec bound `web-api` forgives an unknown member; the answer says how many were forgiven."""
-    spec = {**copy.deepcopy(SPEC), "x-mockserver-binding": "web-api"}
+    """Under the Web API profile an unknown member is forgiven; the answer says how many were."""
+    spec = copy.deepcopy(SPEC)
     store, served = Store(), []
     api = Api(
-        RouteTable(resolve_refs(spec), "/t"),
+        RouteTable(resolve_refs(spec), "/t", profile=WEB_API_2),
         Handlers(store),
         render_error,
         on_served=lambda scope, exchange: served.append(exchange),
@@ -130,7 +131,10 @@ def test_client_warnings_are_counted_in_a_header_and_given_to_the_observer():
     assert answer.status_code == 201 and answer.headers[WARNINGS_HEADER] == "1"
     assert [(w.code, w.where) for w in served[0].warnings] == [("unknown-member", "/extra")]
     strict = Api(
-        RouteTable(resolve_refs(copy.deepcopy(spec)), "/t"), Handlers(Store()), render_error, strict=True
+        RouteTable(resolve_refs(copy.deepcopy(spec)), "/t", profile=WEB_API_2),
+        Handlers(Store()),
+        render_error,
+        strict=True,
     )
     assert post(strict, b'{"n": 1, "extra": true}').status_code == 201  # additional members allowed
     assert WARNINGS_HEADER.lower() not in post(strict, b'{"n": 1, "extra": true}').headers

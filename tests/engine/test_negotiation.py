@@ -1,11 +1,10 @@
-"""engine/negotiation.py: the answer's media type, by Accept (OpenAPI) or as ASP.NET Web API 2's
-DefaultContentNegotiator chooses it (tables written from AspNetWebStack's behaviour)."""
+"""engine/negotiation.py: the answer's media type by Accept, as Connexion's users negotiate it."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockserver.engine.negotiation import choose_like_web_api, choose_media_type, is_xml
+from mockserver.engine.negotiation import choose_media_type, is_xml
 
 OFFERED = ("application/json", "text/json", "application/xml", "text/xml")
 
@@ -24,24 +23,6 @@ OFFERED = ("application/json", "text/json", "application/xml", "text/xml")
 )
 def test_accept_chooses_among_the_offered_types(accept, expected):
     assert choose_media_type(accept, OFFERED) == expected
-
-
-@pytest.mark.parametrize(
-    ("accept", "content_type", "expected"),
-    [
-        (None, None, "application/json"),  # nothing to go on: the JSON formatter, first
-        (None, "text/xml", "text/xml"),  # no Accept: the request's own type
-        ("image/png", "application/xml", "application/xml"),  # no match: the request's type, no 406
-        ("image/png", None, "application/json"),  # and without one, JSON: never a 406
-        ("application/xml", "application/json", "application/xml"),  # Accept beats the body's type
-        ("application/xml;q=0.4, application/json;q=0.9", None, "application/json"),
-        ("application/json;q=0, application/xml;q=0.1", None, "application/xml"),  # q=0 is skipped
-        ("application/*", None, "application/json"),  # a subtype range: the first formatter's type
-        ("*/*, application/xml", None, "application/xml"),  # a literal before a range on equal q
-    ],
-)
-def test_web_api_negotiation_never_refuses(accept, content_type, expected):
-    assert choose_like_web_api(accept, content_type, OFFERED) == expected
 
 
 def test_xml_media_types():

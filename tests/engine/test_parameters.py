@@ -224,3 +224,15 @@ def test_query_values_fold_deep_objects_and_keep_repeats():
         "tag": ["x", "y"],
         "g[a]": ["3"],  # not a deepObject parameter: kept as its own name
     }
+
+
+def test_an_operations_parameter_overrides_the_path_items_of_the_same_name_and_place():
+    """OpenAPI: the operation's definition wins. Connexion keeps both: it converts by the path
+    item's schema and checks by both, so `ab` fails the path item's integer and `7` the string."""
+    path_level = [{"name": "name", "in": "query", "schema": {"type": "integer", "maximum": 5}}]
+    operation = [{"name": "name", "in": "query", "schema": {"type": "string", "maxLength": 2}}]
+    spec = spec_of({"/e": {"parameters": path_level, **op(operation)}})
+    ab = check(spec, Echo(), Request("GET", "/e", params={"name": "ab"}), 200, differs="overridden-parameter")
+    assert ab.json()["name"] == "ab"
+    check(spec, Echo(), Request("GET", "/e", params={"name": "abc"}), 400)  # the operation's maxLength
+    check(spec, Echo(), Request("GET", "/e", params={"name": "7"}), 200, differs="overridden-parameter")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 
@@ -10,6 +11,8 @@ import yaml
 from connexion.json_schema import resolve_refs
 
 from mockserver.engine import xmlcodec, xmlread, xmlschema, xmlwrite
+from mockserver.engine.webapi import WEB_API_2
+from mockserver.engine.xmlschema import OPENAPI_XML
 from tests.engine.lxml_writer import infoset, lxml_write
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,6 +20,9 @@ SPEC = resolve_refs(yaml.safe_load((ROOT / "openapi" / "twosms.yaml").read_text(
 SCHEMAS = SPEC["components"]["schemas"]
 SEED = (Path(__file__).resolve().parents[1] / "data" / "twosms-seed.txt").read_text()
 GUID = "dbcc0ec5-7543-4a9d-932c-ab0623551910"
+PLAIN, XML_SERIALIZER = OPENAPI_XML, WEB_API_2.xml
+"""OpenAPI's own XML rules, and 2SMS's stack's (xsd/xsi declared, .NET item names)."""
+CONVENTIONS = pytest.mark.parametrize("conventions", [PLAIN, XML_SERIALIZER], ids=["plain", "web-api"])
 
 
 def sample(schema: dict) -> object:
@@ -115,7 +121,7 @@ def test_the_documented_response_sample_parses_and_reencodes_in_documented_order
     decoded = xmlcodec.loads(documented("ResponseOfSmsTransaction"), schema)
     assert decoded["Error"] == {"ErrorCode": "sample string 1", "ErrorReason": "sample string 2"}
     assert decoded["ResponseData"]["Detail"]["CreditsUsed"] == "sample string 8"
-    encoded = xmlcodec.dumps(decoded, schema).decode()
+    encoded = xmlcodec.dumps(decoded, schema, XML_SERIALIZER).decode()
     order = [
         "<Error>",
         "<ResponseData>",
@@ -140,9 +146,17 @@ def test_json_member_names_are_renamed_and_enums_written_by_name():
     assert "messageId" not in encoded
 
 
-def test_wrapped_guid_arrays_use_dotnet_item_names():
-    encoded = xmlcodec.dumps({"MessageIDs": [GUID]}, SCHEMAS["MessageCriteria"]).decode()
-    assert f"<MessageIDs><guid>{GUID}</guid></MessageIDs>" in encoded
+def test_wrapped_guid_arrays_use_dotnet_item_names_under_web_api_and_the_array_name_otherwise():
+    value, schema = {"MessageIDs": [GUID]}, copy.deepcopy(SCHEMAS["MessageCriteria"])
+    assert f"<MessageIDs><guid>{GUID}</guid></MessageIDs>" in xmlcodec.dumps(value, schema).decode()  # named
+    del schema["properties"]["MessageIDs"]["items"]["xml"]
+    assert (
+        f"<MessageIDs><guid>{GUID}</guid></MessageIDs>"
+        in xmlcodec.dumps(value, schema, XML_SERIALIZER).decode()
+    )
+    plain = xmlcodec.dumps(value, schema).decode()
+    assert f"<MessageIDs><MessageIDs>{GUID}</MessageIDs></MessageIDs>" in plain  # OpenAPI's own example
+    assert "xmlns:xsi" not in plain and "xmlns:xsd" not in plain
 
 
 def test_nulls_are_absent_and_xsi_nil_reads_as_null():
@@ -184,7 +198,7 @@ def test_attributes_and_namespaces_from_the_xml_object():
         },
     }
     value = {"id": 3, "tags": ["a", "b"], "flags": [True, False]}
-    encoded = xmlcodec.dumps(value, schema, declare_xsd_xsi=False)
+    encoded = xmlcodec.dumps(value, schema)
     assert encoded.decode().startswith("<x:item")  # no XML declaration, as Web API writes XML
     assert xmlcodec.loads(encoded, schema) == value
 
@@ -251,13 +265,13 @@ def _with_tricky_text(value: object) -> object:
 
 @pytest.mark.parametrize("name", XML_SCHEMAS)
 @pytest.mark.parametrize("tricky", [False, True])
-def test_the_text_writer_writes_what_lxml_writes(name, tricky):
+@CONVENTIONS
+def test_the_text_writer_writes_what_lxml_writes(name, tricky, conventions):
     """Documents without namespaces are written as text for speed; byte for byte as lxml would."""
-    node = xmlcodec.XmlCodec().nodes(SCHEMAS[name])
+    node = xmlcodec.XmlCodec(conventions).nodes(SCHEMAS[name])
     value = sample(SCHEMAS[name])
     value = _with_tricky_text(value) if tricky else value
-    for declare in (True, False):
-        assert xmlwrite.write(value, node, declare_xsd_xsi=declare) == lxml_write(value, node, declare)
+    assert xmlwrite.write(value, node) == lxml_write(value, node)
 
 
 def test_empty_objects_and_arrays_are_written_like_lxml_writes_them():
@@ -271,9 +285,9 @@ def test_empty_objects_and_arrays_are_written_like_lxml_writes_them():
             "empty": {"type": "string"},
         },
     }
-    node = xmlcodec.XmlCodec().nodes(schema)
+    node = xmlcodec.XmlCodec(XML_SERIALIZER).nodes(schema)
     value = {"inner": {}, "list": [], "id": TRICKY, "empty": ""}
-    assert xmlwrite.write(value, node, declare_xsd_xsi=True) == lxml_write(value, node, True)
+    assert xmlwrite.write(value, node) == lxml_write(value, node)
 
 
 def test_an_entity_reference_in_a_parsed_tree_is_refused():
@@ -294,8 +308,8 @@ def test_a_recursive_schema_is_written_like_lxml_writes_it():
     schema["properties"]["kids"] = {"type": "array", "items": schema}
     value = {"v": 1, "child": {"v": 2, "child": {"v": 3}}, "kids": [{"v": 4, "kids": []}, None]}
     node = xmlcodec.XmlCodec().nodes(schema)
-    written = xmlwrite.write(value, node, declare_xsd_xsi=False)
-    assert written == lxml_write(value, node, False)
+    written = xmlwrite.write(value, node)
+    assert written == lxml_write(value, node)
     assert written == b"<Node><v>1</v><Node><v>2</v><Node><v>3</v></Node></Node><Node><v>4</v></Node></Node>"
 
 
@@ -330,8 +344,8 @@ NAMESPACED = {
 }
 
 
-@pytest.mark.parametrize("declare", [True, False])
-def test_a_namespaced_document_reads_as_lxml_writes_it(declare):
+@CONVENTIONS
+def test_a_namespaced_document_reads_as_lxml_writes_it(conventions):
     """One writer for every document: where namespaces are involved, a namespace-aware reader
     (lxml) finds the same elements, attributes, namespaces and text in ours as in lxml's own, and
     each namespace is declared once, where it is first used, with the schema's prefix."""
@@ -345,9 +359,9 @@ def test_a_namespaced_document_reads_as_lxml_writes_it(declare):
         "defaulted": {"bare": "b", "kept": "k"},
         "tags": ["a", None, "b"],
     }
-    node = xmlcodec.XmlCodec().nodes(NAMESPACED)
-    ours = xmlwrite.write(value, node, declare_xsd_xsi=declare)
-    assert infoset(ours) == infoset(lxml_write(value, node, declare))
+    node = xmlcodec.XmlCodec(conventions).nodes(NAMESPACED)
+    ours = xmlwrite.write(value, node)
+    assert infoset(ours) == infoset(lxml_write(value, node))
     text = ours.decode()
     assert text.startswith('<x:item xmlns:x="urn:x"') and text.count('xmlns:x="urn:x"') == 1
     assert '<o:other xmlns:o="urn:o"><o:inner>i</o:inner></o:other>' in text

@@ -17,8 +17,6 @@ import httpx
 import pytest
 
 from mockserver import MockServer
-from mockserver.engine.routes import RouteTable
-from mockserver.errors import SpecError
 from mockserver.providers.twosms.records import Message
 from tests.api.twosms_helpers import DEMO_MESSAGE as MESSAGE
 from tests.api.twosms_helpers import details, stored_message
@@ -178,11 +176,6 @@ def test_assert_no_warnings_names_each_warning(live, twosms):
         return
     with pytest.raises(AssertionError, match=r"(?s)1 client warning.*member-case /content"):
         live.assert_no_warnings()
-
-
-def test_an_unknown_binding_is_refused_at_start_up():
-    with pytest.raises(SpecError, match="x-mockserver-binding"):
-        RouteTable({"openapi": "3.0.3", "x-mockserver-binding": "lenient", "paths": {}}, "/x")
 
 
 # -- the command line and the plugin -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 
 from mockserver import resources
+from mockserver.engine.webapi import WEB_API_2
 from mockserver.providers.base import ContractOption, Provider, Services
 from mockserver.providers.twosms import envelope, fixtures, model, pages, state_view
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
@@ -86,6 +87,7 @@ PROVIDER = Provider(
     owner_of=model.owner_of,
     contract_options=CONTRACT_OPTIONS,
     contract_auth=_contract_auth,
+    profile=WEB_API_2,
     tick=TwoSmsHandlers.tick,
     state_view=state_view.tables,
     pages=pages.routes,

@@ -1,12 +1,9 @@
-"""engine/binding.py: bodies bound as ASP.NET Web API 2 binds them (Json.NET for JSON,
+"""engine/webapi/binding.py: bodies bound as ASP.NET Web API 2 binds them (Json.NET for JSON,
 XmlSerializer for XML), each forgiveness a client warning."""
 
 from __future__ import annotations
 
-import pytest
-
-from mockserver.engine.binding import bind, checked_binding, compile_binder
-from mockserver.errors import SpecError
+from mockserver.engine.webapi.binding import bind, compile_binder
 
 SCHEMA = {
     "type": "object",
@@ -74,9 +71,3 @@ def test_xml_names_match_exactly_and_warnings_name_xml_paths():
 def test_json_pointers_escape_slash_and_tilde():
     _, warnings = bind({"Content": "a", "a/b~c": 1}, compile_binder(SCHEMA))
     assert codes(warnings) == [("unknown-member", "/a~1b~0c")]
-
-
-def test_an_unknown_binding_is_refused_by_name():
-    assert checked_binding("web-api", "/x") == "web-api"
-    with pytest.raises(SpecError, match="unknown binding 'dotnet'"):
-        checked_binding("dotnet", "/x-mockserver-binding")

@@ -1,6 +1,6 @@
 """Form bodies as ASP.NET Web API 2 reads them into a model (its `JQueryMvcFormUrlEncodedFormatter`).
 
-Only for specs bound `web-api` (see binding.py); every other form body is read as Connexion reads it
+Only under the Web API 2 profile (2SMS); every other form body is read as Connexion reads it
 (flat fields, plan.py). Names are paths written as jQuery's `$.param` writes them: `Options[Sender]=x`
 is `{"Options": {"Sender": "x"}}`, `MessageIDs[]=a&MessageIDs[]=b` and `MessageIDs[0]=a` are arrays,
 and a plain name given twice is an array too. Nested brackets, an unmatched bracket, or a name used
@@ -17,7 +17,8 @@ import re
 from typing import Any
 from urllib.parse import parse_qsl
 
-from mockserver.engine.binding import declared_properties
+from mockserver.engine.validation import InvalidInput
+from mockserver.engine.webapi.binding import declared_properties
 from mockserver.engine.xmlschema import merged_all_of
 from mockserver.errors import Problem
 
@@ -43,6 +44,14 @@ def read_form(raw: bytes, charset: str, schema: dict) -> dict[str, Any]:
 
 def problem(error: FormError) -> Problem:
     return Problem(f"the form cannot be read: {error}")
+
+
+def read_form_or_refuse(raw: bytes, charset: str, schema: dict) -> dict[str, Any]:
+    """`read_form`, a form it cannot read being the 400 InvalidInput that says why."""
+    try:
+        return read_form(raw, charset, schema)
+    except FormError as exc:
+        raise InvalidInput([problem(exc)]) from None
 
 
 def _path(name: str) -> list[str]:

@@ -1,7 +1,7 @@
 """Reading a request body as a provider's own stack binds it, and saying what it forgave.
 
-A spec marked `x-mockserver-binding: web-api` at its root (2SMS) has its JSON bodies read as Json.NET
-binds them, and its XML bodies as XmlSerializer does, into ASP.NET Web API 2 models:
+Under the Web API 2 profile (2SMS), JSON bodies are read as Json.NET binds them, and XML bodies as
+XmlSerializer does, into ASP.NET Web API 2 models:
 
 - a JSON member name matches its property ignoring case (Json.NET); XML names match exactly;
 - a member the model does not declare is ignored (Json.NET and XmlSerializer skip unknown members);
@@ -10,7 +10,7 @@ binds them, and its XML bodies as XmlSerializer does, into ASP.NET Web API 2 mod
 
 Each of these is almost certainly a client bug the real server forgives silently, so each is a
 `ClientWarning` on the request's journal entry. Under `--strict` nothing is forgiven: the body is read
-with Connexion's meaning of the spec, as for every other provider, and the same input is a 400.
+with Connexion's meaning of the spec (the plain profile's), and the same input is a 400.
 The binder is compiled once per request body schema; a request only walks its value.
 """
 
@@ -21,18 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from mockserver.engine.xmlschema import merged_all_of
-from mockserver.errors import ClientWarning, SpecError
-
-BINDINGS = ("openapi", "web-api")
-"""How a spec's request bodies are read (`x-mockserver-binding` at its root): `openapi` exactly as
-the schema says (Connexion's meaning); `web-api` as ASP.NET Web API 2 binds them (above)."""
-
-
-def checked_binding(value: Any, pointer: str) -> str:
-    """A spec's (or an operation's) `x-mockserver-binding`; SpecError for an unknown one."""
-    if value not in BINDINGS:
-        raise SpecError(pointer, f"unknown binding {value!r}: one of {', '.join(BINDINGS)}")
-    return value
+from mockserver.errors import ClientWarning
 
 
 def declared_properties(merged: dict) -> dict[str, Any]:
@@ -69,6 +58,10 @@ class Binder:
     values: Binder | None = None
     """A map's values (`additionalProperties` is a schema) or an array's items."""
     date_time: bool = False
+
+    def bind(self, value: Any, *, xml_root: str | None = None) -> tuple[Any, list[ClientWarning]]:
+        """`bind(value, self)`: the profile's `BodyBinder`."""
+        return bind(value, self, xml_root=xml_root)
 
 
 def compile_binder(schema: dict | None) -> Binder | None:

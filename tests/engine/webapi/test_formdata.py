@@ -1,10 +1,10 @@
-"""engine/formdata.py: form bodies as Web API 2's JQueryMvcFormUrlEncodedFormatter reads them."""
+"""engine/webapi/formdata.py: form bodies as Web API 2's JQueryMvcFormUrlEncodedFormatter reads them."""
 
 from __future__ import annotations
 
 import pytest
 
-from mockserver.engine.formdata import MAX_DEPTH, FormError, problem, read_form
+from mockserver.engine.webapi.formdata import MAX_DEPTH, FormError, problem, read_form
 
 SCHEMA = {
     "type": "object",
