@@ -7,16 +7,18 @@ inspected or compiled per request; what the engine does not honour is refused he
 
 from __future__ import annotations
 
-import builtins
 import copy
 import inspect
-import keyword
-import re
+import warnings
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from typing import Any
 from urllib.parse import parse_qsl
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", DeprecationWarning)  # Connexion imports jsonschema's RefResolver
+    from connexion.decorators.parameter import pythonic as connexion_pythonic
 
 from mockserver.engine import xmlcodec
 from mockserver.engine.coroutines import as_async
@@ -30,18 +32,15 @@ from mockserver.errors import ClientWarning, HttpProblem, Problem, SpecError
 
 Handler = Callable[..., Awaitable[Any]]
 FORM = "application/x-www-form-urlencoded"
-_CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
 _UNSERVED_BODIES = ("multipart/",)
 """Request media types Connexion validates and the engine does not decode: refused at start-up."""
 
 
 def pythonic(name: str) -> str:
-    """`messageID` -> `message_id`, `type` -> `type_`: the handler's name for a parameter."""
-    snake = _CAMEL.sub("_", name.replace("-", "_")).lower()
-    return f"{snake}_" if keyword.iskeyword(snake) or snake in _BUILTINS else snake
-
-
-_BUILTINS = frozenset(dir(builtins))
+    """`messageID` -> `message_id`, `type` -> `type_`, `paging.Page` -> `pagingpage`: the handler's
+    name for a parameter, as Connexion makes it (its own function: snake case, a builtin or keyword
+    shadowed, then every character an identifier cannot hold dropped)."""
+    return connexion_pythonic(name)
 
 
 def body_argument(operation: dict[str, Any]) -> str:

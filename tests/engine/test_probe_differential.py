@@ -170,6 +170,10 @@ def query_styles(rng: random.Random) -> dict[str, list[Request]]:
         "boolean, number, multipleOf": [
             _q("/query", [*mode, ("flag", rng.choice(BOOLEANS)), ("ratio", rng.choice(NUMBERS))]) for _ in range(60)
         ],
+        "dotted, dashed and camel-case names (as Connexion makes them pythonic)": [
+            _q("/query", [*mode, *rng.sample([("paging.Page", rng.choice(INTEGERS)), ("sort.Field", rng.choice(["Name", "Date", "name"])), ("Max-Count", rng.choice(INTEGERS))], rng.randint(1, 3))])
+            for _ in range(55)
+        ],
         "enum, required, $ref parameter, default": [
             _q("/query", [(k, v) for k, v in (("mode", m), ("limit", n)) if v is not None])
             for m, n in itertools.islice(
