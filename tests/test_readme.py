@@ -87,6 +87,9 @@ def test_readme_promises_hold():
     assert {e["details"] for e in jframework_error["errors"]} >= {"/name", "/phoneNumber"}
     expired = next(json.loads(o) for b, o in bodies.items() if "22222222" in b and "-X PUT" in b)
     assert expired["Error"]["ErrorCode"] == "MESSAGE_EXPIRED"
+    staff = next(json.loads(o) for b, o in bodies.items() if "Staff meeting" in b)
+    assert staff["ResponseData"]["Detail"]["NoOfContacts"] == "5"  # both shifts, and the two added
+    assert staff["ResponseData"]["Detail"]["CreditsUsed"] == "5"
 
 
 @pytest.mark.skipif(shutil.which("curl") is None, reason="curl is not installed")

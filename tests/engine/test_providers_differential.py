@@ -140,9 +140,13 @@ def _untyped_form_field(request: Request) -> bool:
 
 
 def _past_int32(request: Request) -> bool:
-    """Whether the body holds an integer no `format: int32` member can take."""
+    """Whether the body, a form field or a query value holds an integer no `format: int32` member
+    can take."""
     decoded = _twosms_body(request)
-    stack = [decoded[0]] if decoded else []
+    stack: list[object] = [decoded[0]] if decoded else []
+    texts = [v for _, v in parse_qsl(request.params or "", keep_blank_values=True)]
+    texts += [v for _, v in _form_fields(request) or []]
+    stack += [int(t) for t in texts if t.strip().lstrip("+-").isdigit() and t.strip().isascii()]
     while stack:
         value = stack.pop()
         if isinstance(value, dict | list):
@@ -232,7 +236,11 @@ def _demo_token(*worlds: MockApp) -> str:
 
 KNOWN_IDS = {
     "jframework": {"id": "demoSmsSetting0001", "appIntegrationId": "twilio"},
-    "twosms": {"messageID": "11111111-1111-4111-8111-111111111111", "contactId": "alan-11111111"},
+    "twosms": {
+        "messageID": "11111111-1111-4111-8111-111111111111",
+        "contactId": "alan-11111111",
+        "groupID": "3e13280a-5c26-412e-8e3b-ca41e0d3fea9",
+    },
 }
 
 

@@ -11,6 +11,7 @@ from mockserver import resources
 from mockserver.engine.webapi import WEB_API_2
 from mockserver.providers.base import ContractOption, Provider, Services
 from mockserver.providers.twosms import envelope, fixtures, model, pages, state_view
+from mockserver.providers.twosms.addressbook import AddressBook
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
@@ -26,7 +27,7 @@ def _handlers(services: Services) -> TwoSmsHandlers:
         services.settings.public_url,
         services.settings.limits.max_messages,
     )
-    return TwoSmsHandlers(model)
+    return TwoSmsHandlers(model, AddressBook(services.store, services.clock, services.ids))
 
 
 def _load(tx: Transaction, section: dict[str, Any], services: Services) -> None:

@@ -43,6 +43,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     errors.MessageNotFound: (404, "MESSAGE_NOT_FOUND"),
     errors.ContactNotFound: (404, "CONTACT_NOT_FOUND"),
     errors.GroupNotFound: (404, "GROUP_NOT_FOUND"),
+    errors.PageNotFound: (404, "PAGE_NOT_FOUND"),
+    errors.NotInAddressBook: (409, "CONTACT_NOT_IN_ADDRESS_BOOK"),
     errors.MessageExpired: (409, "MESSAGE_EXPIRED"),
     errors.MessageAlreadyRead: (409, "MESSAGE_ALREADY_READ"),
     errors.MessageDissolved: (409, "MESSAGE_DISSOLVED"),

@@ -37,6 +37,15 @@ class GroupNotFound(DomainError):
     pass
 
 
+class NotInAddressBook(DomainError):
+    """A group-member list names a contact the account does not have (T23): the group the URL
+    names exists, so this is a conflict with the address book's state, not a missing resource."""
+
+
+class PageNotFound(DomainError):
+    """A page past the last of a list (T21): nothing is there, as for an unknown id."""
+
+
 class MessageExpired(DomainError):
     pass
 

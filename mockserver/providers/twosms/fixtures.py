@@ -7,6 +7,7 @@ from typing import Any
 
 from mockserver.errors import DomainError
 from mockserver.providers.base import Services
+from mockserver.providers.twosms.addressbook import check_no_cycle
 from mockserver.providers.twosms.model import store_new_message
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
@@ -54,6 +55,8 @@ def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
                 contact.get("firstName", ""),
                 contact.get("lastName", ""),
                 contact.get("email", ""),
+                contact.get("loginType", 0),
+                contact.get("validated", False),
             )
             tx.put(CONTACTS, record.key, record)
         for g, group in enumerate(entry.get("groups", [])):
@@ -62,13 +65,28 @@ def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
                     raise DomainError(
                         "names no contact of this account", field=f"{where}/groups/{g}/members/{m}"
                     )
-            tx.put(
-                GROUPS,
-                group["id"].lower(),
-                Group(group["id"].lower(), account_id, group["name"], tuple(group["members"])),
-            )
+            parent = group.get("parent", "").lower() or None
+            record = Group(group["id"].lower(), account_id, group["name"], tuple(group["members"]), parent)
+            tx.put(GROUPS, record.id, record)
+        _check_parents(tx, account_id, where, entry.get("groups", []))
         for i, message in enumerate(entry.get("messages", [])):
             store_new_message(tx, build.message(message, account_id, f"{where}/messages/{i}"))
+
+
+def _check_parents(tx: Transaction, account_id: str, where: str, entries: list[dict[str, Any]]) -> None:
+    """Each group's parent is a group of the same account, and no group is its own ancestor."""
+    mine = [g for g in tx.rows(GROUPS) if g.account_id == account_id]
+    ids = {g.id for g in mine}
+    index = {e["id"].lower(): i for i, e in enumerate(entries)}
+    for group in mine:
+        if group.parent_id is not None and group.parent_id not in ids and group.id in index:
+            raise DomainError(
+                "names no group of this account", field=f"{where}/groups/{index[group.id]}/parent"
+            )
+    looping = check_no_cycle(mine)
+    if looping is not None:
+        at = f"{where}/groups/{index[looping]}/parent" if looping in index else f"{where}/groups"
+        raise DomainError("makes the group its own ancestor (a cycle)", field=at)
 
 
 class _MessageBuilder:

@@ -7,16 +7,18 @@ from typing import Any
 
 from mockserver.engine.render import json_response
 from mockserver.providers.twosms import envelope
+from mockserver.providers.twosms.addressbook import AddressBook, ContactPage, GroupSummary
 from mockserver.providers.twosms.model import TwoSms
-from mockserver.providers.twosms.records import Caller, MessageView, Reply, SmsTransaction
+from mockserver.providers.twosms.records import Caller, Contact, MessageView, Reply, SmsTransaction
 from mockserver.state.clock import dotnet_isoformat
 
 
 class TwoSmsHandlers:
     """Bound to one model, so several servers can live in one process."""
 
-    def __init__(self, model: TwoSms) -> None:
+    def __init__(self, model: TwoSms, book: AddressBook) -> None:
         self.model = model
+        self.book = book
 
     def _caller(self, token_info: dict[str, Any]) -> Caller:
         return token_info["caller"]
@@ -78,6 +80,92 @@ class TwoSmsHandlers:
             "TwoFactorEnabled": False,
         }
         return envelope.success(detail, caller.client_id)
+
+    # -- the address book (T19-T24) -----------------------------------------------------------------
+    async def add_contacts(self, token_info: dict, body: dict) -> Any:
+        caller = self._caller(token_info)
+        added = self.book.add_contacts(caller, body["contacts"], body.get("GroupID"))
+        return envelope.success([contact_json(c) for c in added], caller.client_id)
+
+    async def list_contacts(
+        self,
+        token_info: dict,
+        pagingpage: int = 1,
+        pagingno_of_records: int = 50,
+        inheritance: bool | None = None,
+        sortfield: int = 0,
+        sortdirection: int = 0,
+    ) -> Any:
+        caller = self._caller(token_info)
+        page = self.book.contacts(caller, pagingpage, pagingno_of_records, sortfield, sortdirection)
+        return envelope.success(page_json(page), caller.client_id)
+
+    async def delete_contacts(self, token_info: dict, body: dict) -> Any:
+        caller = self._caller(token_info)
+        count = self.book.delete_contacts(caller, body.get("All", False), body.get("Contacts") or [])
+        return envelope.success({"NoOfContacts": str(count)}, caller.client_id)
+
+    async def list_groups(
+        self, token_info: dict, count: int = 50, start_index: int = 0, summary: bool = False
+    ) -> Any:
+        caller = self._caller(token_info)
+        groups, total = self.book.groups(caller, count, start_index)
+        detail = {"TotalRecords": total, "Groups": [group_json(g, summary) for g in groups]}
+        return envelope.success(detail, caller.client_id)
+
+    async def create_group(self, token_info: dict, body: dict) -> Any:
+        caller = self._caller(token_info)
+        group = self.book.create_group(caller, body["GroupName"], body.get("ParentGroupID"))
+        return envelope.success({"GroupName": group.name, "GroupID": group.id}, caller.client_id)
+
+    async def list_group_contacts(
+        self,
+        token_info: dict,
+        group_id: str,
+        no_of_records_per_page: int = 50,
+        page: int = 1,
+        field: int = 0,
+        direction: int = 0,
+    ) -> Any:
+        caller = self._caller(token_info)
+        found = self.book.group_contacts(caller, group_id, page, no_of_records_per_page, field, direction)
+        return envelope.success(page_json(found), caller.client_id)
+
+    async def add_to_group(self, token_info: dict, group_id: str, body: dict) -> Any:
+        caller = self._caller(token_info)
+        count = self.book.add_to_group(caller, group_id, body.get("All", False), body.get("Contacts") or [])
+        return envelope.success({"NoOfContacts": str(count)}, caller.client_id)
+
+
+def contact_json(contact: Contact) -> dict[str, Any]:
+    return {
+        "PersonNumber": contact.person_number,
+        "FirstName": contact.first_name,
+        "LastName": contact.last_name,
+        "MobilePhone": contact.mobile,
+        "EmailAddress": contact.email,
+        "LoginType": contact.login_type,
+        "Validated": contact.validated,
+        "DateCreated": dotnet_isoformat(contact.created) if contact.created else None,
+        "OwnerAccountID": contact.account_id,
+    }
+
+
+def page_json(page: ContactPage) -> dict[str, Any]:
+    return {
+        "Page": page.page,
+        "NoOfRecords": page.per_page,
+        "TotalRecords": page.total,
+        "Contacts": [contact_json(c) for c in page.contacts],
+    }
+
+
+def group_json(summary: GroupSummary, brief: bool) -> dict[str, Any]:
+    group = summary.group
+    shown: dict[str, Any] = {"GroupID": group.id, "GroupName": group.name, "ParentGroupID": group.parent_id}
+    if not brief:
+        shown |= {"NoOfContacts": summary.contacts, "NoOfSubGroups": summary.subgroups}
+    return shown
 
 
 def transaction_json(result: SmsTransaction) -> dict[str, str]:

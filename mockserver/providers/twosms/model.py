@@ -13,11 +13,11 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from mockserver.providers.twosms.addressbook import contact_of, everyone_in, is_e164, no_id
 from mockserver.providers.twosms.criteria import select
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
     ExpiryNotInFuture,
-    GroupNotFound,
     InsufficientCredits,
     InvalidClient,
     InvalidRequest,
@@ -31,7 +31,6 @@ from mockserver.providers.twosms.records import (
     ACCOUNTS,
     CLIENTS,
     CONTACTS,
-    GROUPS,
     MESSAGES,
     PROVIDER,
     QUEUE,
@@ -42,14 +41,12 @@ from mockserver.providers.twosms.records import (
     Caller,
     Channel,
     Contact,
-    Group,
     Message,
     MessageType,
     Recipient,
     SmsTransaction,
     Token,
     account_messages,
-    contact_key,
 )
 from mockserver.providers.twosms.replies import RecipientSide
 from mockserver.providers.twosms.segments import segments
@@ -219,17 +216,17 @@ class TwoSms(RecipientSide):
     ) -> list[Recipient]:
         found: dict[str, Recipient] = {}
         for person, channel in (contacts.get("ContactID") or {}).items():
-            contact = self._contact(tx, caller, person, f"/Contacts/ContactID/{person}")
+            contact = contact_of(tx, caller.account_id, person, f"/Contacts/ContactID/{person}")
             found.setdefault(
                 contact.mobile, self._recipient(contact.mobile, Channel(channel), contact.person_number)
             )
         for group_id, channel in (contacts.get("GroupID") or {}).items():
-            for contact in self._group_contacts(tx, caller, group_id, f"/Contacts/GroupID/{group_id}"):
+            for contact in everyone_in(tx, caller.account_id, group_id, f"/Contacts/GroupID/{group_id}"):
                 found.setdefault(
                     contact.mobile, self._recipient(contact.mobile, Channel(channel), contact.person_number)
                 )
         for number, channel in (contacts.get("QuickRecipients") or {}).items():
-            if not _is_e164(number):  # the spec cannot constrain map keys: nobody to reach (404)
+            if not is_e164(number):  # the spec cannot constrain map keys: nobody to reach (404)
                 raise ContactNotFound(
                     f"{number!r} is not an E.164 number", field=f"/Contacts/QuickRecipients/{number}"
                 )
@@ -238,20 +235,6 @@ class TwoSms(RecipientSide):
 
     def _recipient(self, mobile: str, channel: Channel, person_number: int | None) -> Recipient:
         return Recipient(mobile, self.ids.secret("twosms.contact-token", 24), channel, person_number)
-
-    def _contact(self, tx: Transaction, caller: Caller, person: object, field: str) -> Contact:
-        text = str(person)
-        number = int(text) if text.isascii() and text.isdigit() else -1  # not "²" (a 500) nor "١٦" (16)
-        contact = tx.get(CONTACTS, contact_key(caller.account_id, number))
-        if contact is None:
-            raise ContactNotFound(f"No contact with PersonNumber {person} in the address book.", field=field)
-        return contact
-
-    def _group_contacts(self, tx: Transaction, caller: Caller, group_id: str, field: str) -> list[Contact]:
-        group: Group | None = tx.get(GROUPS, group_id.lower())
-        if group is None or group.account_id != caller.account_id:
-            raise GroupNotFound(f"No group {group_id} in the address book.", field=field)
-        return [tx.get(CONTACTS, contact_key(caller.account_id, n)) for n in group.members]
 
     def _charge(
         self, tx: Transaction, caller: Caller, message: Message, new: Iterable[Recipient]
@@ -327,21 +310,22 @@ class TwoSms(RecipientSide):
         self, tx: Transaction, caller: Caller, message: Message, details: Mapping[str, Any]
     ) -> list[Recipient]:
         current = {r.mobile: r for r in message.recipients}
+        account = caller.account_id
         adding: list[Contact] = []
-        if details.get("AdditionalGroupID"):
-            adding += self._group_contacts(tx, caller, details["AdditionalGroupID"], "/AdditionalGroupID")
-        if details.get("AdditionalContactID"):
-            adding.append(self._contact(tx, caller, details["AdditionalContactID"], "/AdditionalContactID"))
+        if not no_id(details.get("AdditionalGroupID")):
+            adding += everyone_in(tx, account, details["AdditionalGroupID"], "/AdditionalGroupID")
+        if not no_id(details.get("AdditionalContactID")):
+            adding.append(contact_of(tx, account, details["AdditionalContactID"], "/AdditionalContactID"))
         for contact in adding:
             if contact.mobile not in current:
                 current[contact.mobile] = self._recipient(contact.mobile, Channel.SMS, contact.person_number)
         removing: set[str] = set()
-        if details.get("RemoveGroupID"):
+        if not no_id(details.get("RemoveGroupID")):
             removing |= {
-                c.mobile for c in self._group_contacts(tx, caller, details["RemoveGroupID"], "/RemoveGroupID")
+                c.mobile for c in everyone_in(tx, account, details["RemoveGroupID"], "/RemoveGroupID")
             }
-        if details.get("RemoveContactID"):
-            removing.add(self._contact(tx, caller, details["RemoveContactID"], "/RemoveContactID").mobile)
+        if not no_id(details.get("RemoveContactID")):
+            removing.add(contact_of(tx, account, details["RemoveContactID"], "/RemoveContactID").mobile)
         return [r for mobile, r in current.items() if mobile not in removing]
 
     # -- bulk expire (T12) ---------------------------------------------------------------------
@@ -374,17 +358,6 @@ class TwoSms(RecipientSide):
         notice = f"The secure message from {message.sender or '2SMS'} is no longer available."
         for recipient in message.recipients:
             self._text(message, recipient, notice)
-
-
-def _is_e164(number: str) -> bool:
-    return (
-        len(number) >= 3
-        and number[0] == "+"
-        and number[1] != "0"
-        and number[1:].isascii()
-        and number[1:].isdigit()
-        and len(number) <= 16
-    )
 
 
 def store_new_message(tx: Transaction, message: Message) -> None:

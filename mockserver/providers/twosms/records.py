@@ -69,6 +69,10 @@ class Contact:
     first_name: str = ""
     last_name: str = ""
     email: str = ""
+    login_type: int = 0
+    validated: bool = False
+    created: datetime | None = None
+    """When it was added (None: seeded by a fixture without a date)."""
 
     @property
     def key(self) -> str:
@@ -85,6 +89,8 @@ class Group:
     account_id: str
     name: str
     members: tuple[int, ...]
+    """PersonNumbers of its own contacts (not those of its subgroups), in the order they joined."""
+    parent_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from mockserver.providers.base import InboundSms, StateTable
-from mockserver.providers.twosms.records import ACCOUNTS, CONTACTS, MESSAGES, Contact, Message
+from mockserver.providers.twosms.records import ACCOUNTS, CONTACTS, GROUPS, MESSAGES, Contact, Message
 from mockserver.state.clock import isoformat
 from mockserver.state.store import Transaction
 
@@ -25,10 +25,26 @@ def tables(tx: Transaction, now: datetime) -> list[StateTable]:
         ("account", "person number", "mobile", "name", "email"),
         [_contact_row(c, names) for c in tx.rows(CONTACTS)],
     )
+    group_names = {g.id: g.name for g in tx.rows(GROUPS)}
+    groups = StateTable(
+        "Groups",
+        ("account", "group", "id", "inside", "contacts (PersonNumbers)"),
+        [
+            (
+                names.get(g.account_id, g.account_id),
+                g.name,
+                g.id,
+                group_names.get(g.parent_id, g.parent_id) if g.parent_id else "-",
+                ", ".join(map(str, g.members)) or "-",
+            )
+            for g in tx.rows(GROUPS)
+        ],
+    )
     messages: list[Message] = tx.rows(MESSAGES)[-SHOWN_MESSAGES:]
     return [
         accounts,
         contacts,
+        groups,
         StateTable(
             f"Messages (the newest {SHOWN_MESSAGES})" if len(messages) == SHOWN_MESSAGES else "Messages",
             ("id", "from", "content", "recipients (reads)", "reads allowed", "expiry", "state"),
