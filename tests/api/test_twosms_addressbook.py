@@ -221,3 +221,31 @@ def test_an_update_adding_a_nested_group_adds_everyone_in_it(server, twosms):
         message = tx.get("twosms.messages", DEMO_MESSAGE)
     assert {"+15550100016", "+15550100018", "+15550100020"} <= {r.mobile for r in message.recipients}
     assert int(changed["NoOfContacts"]) >= 1
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_fof_message_texts_the_groups_contacts_once_each(server, twosms, fmt):
+    """T25: `POST api/v1/sms/messages/fof` is a standard send to its groups (and their subgroups)."""
+    path = "/api/v1/sms/messages/fof"
+    if fmt == "xml":
+        xml = f"<FOFMessage><Groups><guid>{NIGHT_SHIFT}</guid><guid>{STAFF}</guid></Groups><Text>Fire drill</Text></FOFMessage>"
+        answer = twosms.post(
+            path, content=xml, headers={"Content-Type": "application/xml", "Accept": "application/xml"}
+        )
+        sent = xmltodict.parse(answer.content)["ResponseOfSmsTransaction"]["ResponseData"]["Detail"]
+    else:
+        sent = ok(twosms.post(path, json={"Groups": [NIGHT_SHIFT, STAFF], "Text": "Fire drill"}))
+    assert (sent["NoOfContacts"], sent["CreditsUsed"], sent["MessageText"]) == ("3", "3", "Fire drill")
+    texted = sorted(m.to for m in server.outbox.messages() if m.text == "Fire drill")
+    assert texted == ["+15550100016", "+15550100018", "+15550100020"]  # plain SMS text: a standard send
+
+
+def test_a_fof_message_to_an_unknown_group_sends_nothing(server, twosms):
+    before = len(server.outbox.messages())
+    reason = failed(
+        twosms.post("/api/v1/sms/messages/fof", json={"Groups": [DAY_SHIFT, DEMO_MESSAGE], "Text": "x"}),
+        404,
+        "GROUP_NOT_FOUND",
+    )
+    assert "/Groups/1" in reason and len(server.outbox.messages()) == before
+    failed(twosms.post("/api/v1/sms/messages/fof", json={"Groups": [], "Text": "x"}), 400, "INVALID_REQUEST")

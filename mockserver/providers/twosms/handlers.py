@@ -50,6 +50,12 @@ class TwoSmsHandlers:
         result = self.model.send(caller, body)
         return envelope.success(transaction_json(result), caller.client_id)
 
+    async def send_to_groups(self, token_info: dict, body: dict) -> Any:
+        """A standard send to the groups' contacts (T25): the send's rules, recipients and answer."""
+        caller = self._caller(token_info)
+        result = self.model.send_to_groups(caller, body["Groups"], body["Text"])
+        return envelope.success(transaction_json(result), caller.client_id)
+
     async def update_message(self, token_info: dict, message_id: str, body: dict) -> Any:
         caller = self._caller(token_info)
         result = self.model.update(caller, message_id, body)

@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
-from mockserver.providers.twosms.addressbook import contact_of, everyone_in, is_e164, no_id
+from mockserver.providers.twosms.addressbook import contact_of, everyone_in, group_of, is_e164, no_id
 from mockserver.providers.twosms.criteria import select
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
@@ -210,6 +210,16 @@ class TwoSms(RecipientSide):
             if not queued:
                 self._deliver(message, message.recipients)  # delivered as the transaction commits
         return result
+
+    def send_to_groups(self, caller: Caller, groups: list[str], text: str) -> SmsTransaction:
+        """`POST api/v1/sms/messages/fof`: a standard SMS to every contact of `groups` (T25); an
+        unknown group is named by its place in the list."""
+        with self.store.transaction() as tx:
+            for index, group_id in enumerate(groups):
+                group_of(tx, caller.account_id, group_id, f"/Groups/{index}")
+        targets = {group_id: Channel.SMS.value for group_id in groups}
+        request = {"Type": MessageType.STANDARD, "Content": text, "Contacts": {"GroupID": targets}}
+        return self.send(caller, request)
 
     def _recipients(
         self, tx: Transaction, caller: Caller, contacts: Mapping[str, Mapping[str, int]], message_id: str
