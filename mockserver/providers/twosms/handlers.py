@@ -93,12 +93,13 @@ class TwoSmsHandlers:
         added = self.book.add_contacts(caller, body["contacts"], body.get("GroupID"))
         return envelope.success([contact_json(c) for c in added], caller.client_id)
 
+    # Argument names are Connexion's pythonic forms of the query names (`paging.Page` -> `pagingpage`).
     async def list_contacts(
         self,
         token_info: dict,
         pagingpage: int = 1,
         pagingno_of_records: int = 50,
-        inheritance: bool | None = None,
+        inheritance: bool | None = None,  # checked, changes nothing: no sub-accounts in the fake (T21)
         sortfield: int = 0,
         sortdirection: int = 0,
     ) -> Any:
