@@ -271,7 +271,8 @@ class AddressBook:
             group = group_of(tx, caller.account_id, group_id, "path:groupID")
             if everyone:
                 mine = sorted(c.person_number for c in tx.rows(CONTACTS) if c.account_id == caller.account_id)
-                joining = [n for n in mine if n not in set(numbers)]
+                kept_out = set(numbers)
+                joining = [n for n in mine if n not in kept_out]
             else:
                 # The URL names the group, which exists: an unknown contact in the list is a 409,
                 # so a 404 here always means the group is gone (T23).
@@ -286,8 +287,8 @@ class AddressBook:
 
 
 def _join(tx: Transaction, group: Group, numbers: Iterable[int]) -> int:
-    members = list(group.members)
-    new = [n for n in dict.fromkeys(numbers) if n not in set(members)]
+    present = set(group.members)
+    new = [n for n in dict.fromkeys(numbers) if n not in present]
     if new:
-        tx.put(GROUPS, group.id, evolve(group, members=tuple(members + new)))
+        tx.put(GROUPS, group.id, evolve(group, members=(*group.members, *new)))
     return len(new)
