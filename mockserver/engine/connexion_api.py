@@ -99,11 +99,12 @@ class XMLBodyValidator(AbstractRequestBodyValidator):
         raw = b"".join([chunk async for chunk in stream])
         if not raw:
             return None
+        call = _current.get()
         try:
-            value = xmlcodec.loads(raw, self._schema)
+            value = _codec(call).loads(raw, self._schema)
         except xmlcodec.XMLDecodeError as exc:
             raise BadRequestProblem(detail=str(exc)) from None
-        _current.get().xml_body = value
+        call.xml_body = value
         return value
 
     def _validate(self, body: Any) -> None:
@@ -119,7 +120,7 @@ class XMLResponseValidator(AbstractResponseBodyValidator):
     def _parse(self, stream: Any) -> Any:
         raw = b"".join(stream)
         try:
-            return xmlcodec.loads(raw, self._schema) if raw else None
+            return _codec(_current.get()).loads(raw, self._schema) if raw else None
         except xmlcodec.XMLDecodeError as exc:
             raise NonConformingResponseBody(detail=str(exc)) from None
 
@@ -129,6 +130,13 @@ class XMLResponseValidator(AbstractResponseBodyValidator):
             validator.validate(body)
         except ValidationError as exc:
             raise NonConformingResponseBody(detail=exc.message) from None
+
+
+def _codec(call: _Call) -> xmlcodec.XmlCodec:
+    """The spec's codec (its schemas compiled once), as the compiled engine reads XML with it; a
+    fresh one only where no operation was routed."""
+    operation = call.exchange.operation
+    return operation.xml if operation is not None else xmlcodec.XmlCodec()
 
 
 def _path_suffix(exc: ValidationError) -> str:
