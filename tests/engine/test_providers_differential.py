@@ -146,7 +146,10 @@ def _past_int32(request: Request) -> bool:
     stack: list[object] = [decoded[0]] if decoded else []
     texts = [v for _, v in parse_qsl(request.params or "", keep_blank_values=True)]
     texts += [v for _, v in _form_fields(request) or []]
-    stack += [int(t) for t in texts if t.strip().lstrip("+-").isdigit() and t.strip().isascii()]
+    digits = [t.strip() for t in texts if t.strip().lstrip("+-").isdigit() and t.strip().isascii()]
+    if any(len(d.lstrip("+-")) > 10 for d in digits):  # past int32 for sure (and past int()'s limit)
+        return True
+    stack += [int(d) for d in digits]
     while stack:
         value = stack.pop()
         if isinstance(value, dict | list):
