@@ -28,6 +28,9 @@ class Sms:
     message_id: str | None = None
     contact_id: str | None = None
     tenant: str | None = None
+    delivery: dict[str, Any] | None = None
+    """Where it stood when fetched: `status` (queued, sent, delivered, failed, undeliverable),
+    `reason`, `since`."""
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> Sms:
@@ -40,6 +43,7 @@ class Sms:
             data.get("messageId"),
             data.get("contactId"),
             data.get("tenant"),
+            data.get("delivery"),
         )
 
     def otp(self) -> str:
@@ -96,6 +100,29 @@ class Outbox:
 
     def clear(self) -> None:
         self.admin.call("DELETE", "/outbox")
+
+    def set_delivery(
+        self,
+        message_id: str,
+        to: str,
+        status: str,
+        *,
+        reason: str | None = None,
+        after: str | float = 0,
+        provider: str = "twosms",
+    ) -> dict[str, Any]:
+        """Decide how one SMS ends (delivered, failed or undeliverable), `after` seconds (or an
+        ISO 8601 duration) after it went out; returns its delivery as it stands now."""
+        body = {
+            "provider": provider,
+            "messageId": message_id,
+            "to": to,
+            "status": status,
+            "after": str(after),
+        }
+        if reason is not None:
+            body["reason"] = reason
+        return self.admin.call("PUT", "/deliveries", json=body)
 
 
 @dataclass

@@ -25,9 +25,10 @@ from mockserver.providers.base import Provider, no_tick
 from mockserver.registry import fixture_schema
 from mockserver.settings import Settings
 from mockserver.state.clock import Clock
+from mockserver.state.delivery import OUTCOMES, Delivery, DeliveryChanges, Outcome, key, outcome_of, status_at
 from mockserver.state.ids import IdGenerator
 from mockserver.state.journal import MAX_BODY_BYTES, Journal, JournalEntry, bounded_headers
-from mockserver.state.outbox import Outbox
+from mockserver.state.outbox import Outbox, OutboxMessage, OutboxQuery
 from mockserver.state.snapshots import FileSnapshots, MemorySnapshots, Snapshots
 from mockserver.state.statefile import StateFile
 from mockserver.state.store import Store, bulk
@@ -74,6 +75,9 @@ class World:
         self.providers = {p.name: p for p in providers}
         self.handlers = {p.name: p.build_handlers(self) for p in providers}
         self.clock.on_move(self.catch_up)
+        self.delivery_changes = DeliveryChanges()
+        """Nudged when delivery statuses may have moved (the live inbox listens)."""
+        self.clock.on_move(self.delivery_changes.changed)
         self.journal = Journal(limits.journal_limit, limits.journal_bytes)
         self.faults = Faults()
         self.fixture_schema = FixtureSchema(fixture_schema(providers))
@@ -223,6 +227,25 @@ class World:
         for name in self.providers:
             if (due := self.catch_up_with(name)) is not None:
                 due()
+
+    # -- deliveries -------------------------------------------------------------------------------
+    def delivery_of(self, message: OutboxMessage) -> Delivery:
+        """Where `message` stands now on the fake clock (see `mockserver.state.delivery`)."""
+        with self.store.transaction() as tx:
+            outcome = outcome_of(tx, message.provider, message.message_id, message.to)
+        return status_at(outcome, message.sent_at, self.clock.now())
+
+    def set_outcome(self, provider: str, message_id: str, to: str, outcome: Outcome) -> Delivery:
+        """Decide how the SMS of `message_id` to `to` ends; LookupError when the outbox holds no
+        such SMS (a provider whose SMS carry no message id cannot be steered)."""
+        sent = OutboxQuery(provider=provider, to=to, message_id=message_id)
+        found = [m for m in self.outbox.messages() if sent(m)]
+        if not found:
+            raise LookupError(f"The outbox holds no {provider} SMS of message {message_id} to {to}.")
+        with self.store.transaction() as tx:
+            tx.put(OUTCOMES, key(provider, message_id, to), outcome)
+        self.delivery_changes.changed()
+        return status_at(outcome, found[0].sent_at, self.clock.now())
 
     # -- tenants ----------------------------------------------------------------------------------
     def create_tenant(self) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from mockserver.engine.faults import FaultRule
 from mockserver.errors import FixtureError, HttpProblem
 from mockserver.fixtures import FixtureDocument, parse_document
 from mockserver.state.clock import isoformat, parse_instant
+from mockserver.state.delivery import FINAL_STATUSES, DeliveryStatus, Outcome
 from mockserver.state.journal import MASK, SECRET_FIELDS, JournalEntry
 from mockserver.state.outbox import OutboxMessage, OutboxQuery
 from mockserver.version import __version__
@@ -168,7 +169,23 @@ class AdminHandlers:
             "messageId": message.message_id,
             "contactId": message.extra.get("contactId"),
             "tenant": self.world.tenant_of(message.extra.get("owner")),
+            "delivery": self.world.delivery_of(message).as_json(isoformat),
         }
+
+    async def set_delivery(self, body: dict[str, Any]) -> Any:
+        """How one SMS ends: its final status, why, and how long after it went out."""
+        status = DeliveryStatus(body["status"])
+        if status not in FINAL_STATUSES:
+            raise AdminError(400, f"status: give a final status ({', '.join(FINAL_STATUSES)}).")
+        reason = body.get("reason") or f"Set by the control plane: {status.value}."
+        outcome = Outcome(status, reason, _duration(body.get("after", 0), "after"))
+        if outcome.after < timedelta(0):
+            raise AdminError(400, "after: a delivery cannot settle before the SMS went out.")
+        try:
+            delivery = self.world.set_outcome(body["provider"], body["messageId"], body["to"], outcome)
+        except LookupError as missing:
+            raise AdminError(404, str(missing)) from None
+        return delivery.as_json(isoformat)
 
     async def clear_outbox(self) -> Any:
         self.world.outbox.clear()
@@ -258,7 +275,7 @@ class AdminHandlers:
             if "freeze" in body:
                 clock.freeze(None if body["freeze"] == "now" else _instant(body["freeze"], "freeze"))
             elif "advance" in body:
-                clock.advance(_duration(body["advance"]))
+                clock.advance(_duration(body["advance"], "advance"))
             else:
                 clock.unfreeze()
         except OverflowError:
@@ -279,7 +296,7 @@ def _instant(value: str | None, name: str) -> datetime | None:
         raise AdminError(400, f"{name}: {value!r} is not an ISO 8601 date-time.") from None
 
 
-def _duration(value: object) -> timedelta:
+def _duration(value: object, name: str) -> timedelta:
     """ISO 8601 (`PT8H`, `P1DT30M`) or a number of seconds, possibly negative."""
     text = str(value).strip()
     try:
@@ -288,7 +305,7 @@ def _duration(value: object) -> timedelta:
         pass
     match = _DURATION.match(text)
     if match is None or text in ("P", "PT"):
-        raise AdminError(400, f"advance: {value!r} is neither seconds nor an ISO 8601 duration like PT8H.")
+        raise AdminError(400, f"{name}: {value!r} is neither seconds nor an ISO 8601 duration like PT8H.")
     parts = {k: float(v) for k, v in match.groupdict().items() if v}
     return timedelta(**parts)
 

@@ -7,9 +7,8 @@ whose filter is checked per delivery (no rescan of the outbox).
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import Mapping
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -23,12 +22,12 @@ from starlette.staticfiles import StaticFiles
 from mockserver.state.clock import isoformat
 from mockserver.state.journal import JournalEntry
 from mockserver.state.outbox import OutboxMessage, OutboxQuery
+from mockserver.web.live import InboxStream, delivery_dom_id
 from mockserver.web.templating import Pages
 from mockserver.world import World
 
 STATIC = Path(__file__).resolve().parent / "static"
 PAGE_SIZE = 50
-KEEPALIVE_SECONDS = 15.0
 
 
 class WebUI:
@@ -106,6 +105,8 @@ class WebUI:
             "message": message,
             "tenant": self.world.tenant_of(message.extra.get("owner")),
             "raw": json.dumps(record, indent=2, ensure_ascii=False),
+            "delivery": self.world.delivery_of(message),
+            "dom_id": delivery_dom_id(message),
         }
 
     async def inbox(self, request: Request) -> Response:
@@ -123,31 +124,20 @@ class WebUI:
         )
 
     async def live(self, request: Request) -> Response:
-        """Server-sent events: each new SMS the filters accept, as the inbox's HTML for it."""
+        """Server-sent events: each new SMS the filters accept, as the inbox's HTML for it, and
+        each delivery status that moves on the first page's SMS (see `live.py`)."""
         accepts = self._accepts(request.query_params)
-        loop = asyncio.get_running_loop()
-        arrived: asyncio.Queue[OutboxMessage] = asyncio.Queue()
-        unsubscribe = self.world.outbox.subscribe(
-            lambda m: loop.call_soon_threadsafe(arrived.put_nowait, m), accepts
+        sms = self.pages.env.get_template("_sms.html")
+        shown = [m for m in reversed(self.world.outbox.messages()) if accepts(m)][:PAGE_SIZE]
+        stream = InboxStream(
+            self.world,
+            accepts,
+            lambda m: sms.render(**self._view(m)),
+            self.pages.env.get_template("_delivery.html"),
+            shown,
         )
-        template = self.pages.env.get_template("_sms.html")
-
-        async def events() -> AsyncIterator[str]:
-            try:
-                yield ": connected\n\n"
-                while True:
-                    try:
-                        message = await asyncio.wait_for(arrived.get(), KEEPALIVE_SECONDS)
-                    except TimeoutError:
-                        yield ": keep-alive\n\n"  # lets the server notice a client that left
-                        continue
-                    html = template.render(**self._view(message))
-                    yield "event: sms\n" + "".join(f"data: {line}\n" for line in html.split("\n")) + "\n"
-            finally:
-                unsubscribe()
-
         return StreamingResponse(
-            events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
+            stream.events(), media_type="text/event-stream", headers={"Cache-Control": "no-store"}
         )
 
     async def conversation(self, request: Request) -> Response:

@@ -243,6 +243,9 @@ KNOWN_IDS = {
         "messageID": "11111111-1111-4111-8111-111111111111",
         "contactId": "alan-11111111",
         "groupID": "3e13280a-5c26-412e-8e3b-ca41e0d3fea9",
+        "messageId": "33333333-3333-4333-8333-333333333333",
+        "recipient": "+15550100020",
+        "templateID": "6a1f3c2e-8d4b-4e5f-9a7c-1b2d3e4f5a6b",
     },
 }
 

@@ -241,3 +241,21 @@ def test_faults_are_added_and_removed_from_the_controls_and_refusals_are_shown_i
         page.click("text=Remove all")
     expect(page.locator(".fault")).to_have_count(0)
     assert server.faults.list() == []
+
+
+def test_delivery_statuses_move_on_the_fake_clock_in_the_open_inbox(page, server):
+    """Each magic number's outcome shows on its card as the clock moves, without a reload."""
+    server.clock.freeze("2026-06-01T09:00:00Z")
+    numbers = {"+15005550001": "undeliverable", "+15005550003": "failed", "+15550100079": "delivered"}
+    page.goto("/_/inbox")
+    expect(page.locator("body")).to_have_attribute("data-live", "open")
+    for number in numbers:
+        send(server, quick(number, f"status check for {number}"))
+    cards = {n: page.locator(f"#messages .sms[data-to='{n}'] .delivery") for n in numbers}
+    expect(cards["+15005550001"]).to_have_attribute("data-status", "undeliverable")  # refused at once
+    expect(cards["+15005550003"]).to_have_attribute("data-status", "sent")
+    expect(cards["+15550100079"]).to_have_attribute("data-status", "sent")
+    server.clock.advance(10)
+    for number, status in numbers.items():
+        expect(cards[number]).to_have_attribute("data-status", status)
+    expect(cards["+15005550003"]).to_contain_text("Refused by the carrier.")

@@ -15,6 +15,8 @@ from mockserver.providers.twosms.addressbook import AddressBook
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import ACCOUNTS, CLIENTS
+from mockserver.providers.twosms.reports import Reports
+from mockserver.providers.twosms.templates import Templates
 from mockserver.state.store import Transaction
 
 
@@ -27,7 +29,10 @@ def _handlers(services: Services) -> TwoSmsHandlers:
         services.settings.public_url,
         services.settings.limits.max_messages,
     )
-    return TwoSmsHandlers(model, AddressBook(services.store, services.clock, services.ids))
+    store, clock, ids = services.store, services.clock, services.ids
+    return TwoSmsHandlers(
+        model, AddressBook(store, clock, ids), Templates(store, clock, ids), Reports(store, clock)
+    )
 
 
 def _load(tx: Transaction, section: dict[str, Any], services: Services) -> None:

@@ -44,6 +44,8 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     errors.ContactNotFound: (404, "CONTACT_NOT_FOUND"),
     errors.GroupNotFound: (404, "GROUP_NOT_FOUND"),
     errors.PageNotFound: (404, "PAGE_NOT_FOUND"),
+    errors.TemplateNotFound: (404, "TEMPLATE_NOT_FOUND"),
+    errors.TemplateIdTaken: (409, "TEMPLATE_ID_TAKEN"),
     errors.NotInAddressBook: (409, "CONTACT_NOT_IN_ADDRESS_BOOK"),
     errors.MessageExpired: (409, "MESSAGE_EXPIRED"),
     errors.MessageAlreadyRead: (409, "MESSAGE_ALREADY_READ"),

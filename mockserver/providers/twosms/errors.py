@@ -64,3 +64,11 @@ class ResponseLimitReached(DomainError):
 
 class ExpiryNotInFuture(DomainError):
     """An expiry at or before the moment it would apply: valid by schema, refused by the clock."""
+
+
+class TemplateNotFound(DomainError):
+    pass
+
+
+class TemplateIdTaken(DomainError):
+    """A template id another account uses (ids are GUIDs, unique across the service)."""

@@ -14,6 +14,7 @@ from mockserver.providers.twosms.records import (
     CLIENTS,
     CONTACTS,
     GROUPS,
+    TEMPLATES,
     Account,
     ApiClient,
     Channel,
@@ -22,8 +23,11 @@ from mockserver.providers.twosms.records import (
     Message,
     MessageType,
     Recipient,
+    Reply,
+    Template,
     contact_key,
 )
+from mockserver.providers.twosms.templates import TEMPLATE_TYPES
 from mockserver.state.clock import parse_instant
 from mockserver.state.store import Transaction
 
@@ -69,8 +73,17 @@ def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
             record = Group(group["id"].lower(), account_id, group["name"], tuple(group["members"]), parent)
             tx.put(GROUPS, record.id, record)
         _check_parents(tx, account_id, where, entry.get("groups", []))
+        for template in entry.get("templates", []):
+            record = _template(template, account_id, build)
+            tx.put(TEMPLATES, record.id, record)
         for i, message in enumerate(entry.get("messages", [])):
             store_new_message(tx, build.message(message, account_id, f"{where}/messages/{i}"))
+
+
+def _template(entry: dict[str, Any], account_id: str, build: _MessageBuilder) -> Template:
+    created = build.instant(entry.get("created")) or build.now()
+    kind = TEMPLATE_TYPES.index(entry.get("type", "RECIPIENT_CODE"))
+    return Template(entry["id"].lower(), account_id, entry["name"], kind, entry["text"], created, created)
 
 
 def _check_parents(tx: Transaction, account_id: str, where: str, entries: list[dict[str, Any]]) -> None:
@@ -95,14 +108,14 @@ class _MessageBuilder:
 
     def __init__(self, tx: Transaction, services: Services) -> None:
         self._tx = tx
-        self._now = services.clock.now
+        self.now = services.clock.now
         self._tokens = services.ids.secrets("twosms.contact-token", 24)
         self._instants: dict[str, datetime] = {}
 
     def message(self, entry: dict[str, Any], account_id: str, where: str) -> Message:
-        sent = self._instant(entry.get("dateSent")) or self._now()
+        sent = self.instant(entry.get("dateSent")) or self.now()
         expired = entry.get("expired", False)
-        expiry = self._instant(entry.get("expiryDate"))
+        expiry = self.instant(entry.get("expiryDate"))
         return Message(
             id=entry["id"].lower(),
             account_id=account_id,
@@ -117,9 +130,29 @@ class _MessageBuilder:
             expired_at=(expiry or sent) if expired else None,
             reads_allowed=entry.get("readsAllowed"),
             response_limit=entry.get("responseLimit"),
-            recipients=tuple(
-                [self._recipient(r, account_id, where, i) for i, r in enumerate(entry["recipients"])]
+            recipients=(
+                recipients := tuple(
+                    [self._recipient(r, account_id, where, i) for i, r in enumerate(entry["recipients"])]
+                )
             ),
+            replies=tuple(
+                self._reply(r, sent, recipients, f"{where}/replies/{i}")
+                for i, r in enumerate(entry.get("replies", []))
+            ),
+        )
+
+    def _reply(
+        self, entry: dict[str, Any], sent: datetime, recipients: tuple[Recipient, ...], where: str
+    ) -> Reply:
+        if not any(r.mobile == entry["from"] for r in recipients):
+            raise DomainError("is not a recipient of this message", field=f"{where}/from")
+        at = self.instant(entry.get("at")) or sent
+        return Reply(
+            entry["from"],
+            entry["text"],
+            at,
+            entry.get("senderSent", False),
+            at if entry.get("read") else None,
         )
 
     def _recipient(self, entry: dict[str, Any], account_id: str, where: str, index: int) -> Recipient:
@@ -135,7 +168,7 @@ class _MessageBuilder:
         channel = _CHANNELS[entry.get("channel", 2)]
         return Recipient(mobile, token, channel, person, entry.get("reads", 0))
 
-    def _instant(self, value: str | None) -> datetime | None:
+    def instant(self, value: str | None) -> datetime | None:
         if value is None:
             return None
         instant = self._instants.get(value)

@@ -10,15 +10,27 @@ from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.addressbook import AddressBook, ContactPage, GroupSummary
 from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import Caller, Contact, MessageView, Reply, SmsTransaction
+from mockserver.providers.twosms.report_views import (
+    message_report_json,
+    report_filter,
+    responder_json,
+    said_json,
+    sort_field,
+    template_json,
+)
+from mockserver.providers.twosms.reports import Paging, Reports
+from mockserver.providers.twosms.templates import Templates
 from mockserver.state.clock import dotnet_isoformat
 
 
 class TwoSmsHandlers:
     """Bound to one model, so several servers can live in one process."""
 
-    def __init__(self, model: TwoSms, book: AddressBook) -> None:
+    def __init__(self, model: TwoSms, book: AddressBook, templates: Templates, reports: Reports) -> None:
         self.model = model
         self.book = book
+        self.templates = templates
+        self.reports = reports
 
     def _caller(self, token_info: dict[str, Any]) -> Caller:
         return token_info["caller"]
@@ -142,6 +154,51 @@ class TwoSmsHandlers:
         caller = self._caller(token_info)
         count = self.book.add_to_group(caller, group_id, body.get("All", False), body.get("Contacts") or [])
         return envelope.success({"NoOfContacts": str(count)}, caller.client_id)
+
+    # -- templates (T27) and reports (T28) ------------------------------------------------------------
+    async def create_template(self, token_info: dict, body: dict) -> Any:
+        caller = self._caller(token_info)
+        return envelope.success(template_json(self.templates.save(caller, body)), caller.client_id)
+
+    async def get_template(self, token_info: dict, template_id: str) -> Any:
+        caller = self._caller(token_info)
+        return envelope.success(template_json(self.templates.get(caller, template_id)), caller.client_id)
+
+    # The query's names are Connexion's pythonic forms (`filter.ReadStatus` -> `filterread_status`).
+    async def report_messages(
+        self,
+        token_info: dict,
+        pagingpage: int,
+        pagingno_of_records: int,
+        sortfield: int | None = None,
+        sortascending_descending: bool = False,
+        **filters: Any,
+    ) -> Any:
+        caller = self._caller(token_info)
+        paging = Paging(pagingpage, pagingno_of_records, sort_field(sortfield), sortascending_descending)
+        found = self.reports.messages(caller, report_filter(filters), paging)
+        return envelope.success([message_report_json(r) for r in found], caller.client_id)
+
+    async def report_responses(
+        self,
+        token_info: dict,
+        message_id: str,
+        pagingpage: int,
+        pagingno_of_records: int,
+        sortfield: int | None = None,
+        sortascending_descending: bool = False,
+        **filters: Any,
+    ) -> Any:
+        caller = self._caller(token_info)
+        paging = Paging(pagingpage, pagingno_of_records, sort_field(sortfield), sortascending_descending)
+        given = report_filter(filters, status_is_response=True)
+        found = self.reports.responders(caller, message_id, given, paging)
+        return envelope.success([responder_json(message_id.lower(), r) for r in found], caller.client_id)
+
+    async def report_conversation(self, token_info: dict, message_id: str, recipient: str) -> Any:
+        caller = self._caller(token_info)
+        message, said = self.reports.conversation(caller, message_id, recipient)
+        return envelope.success([said_json(message.id, r) for r in said], caller.client_id)
 
 
 def contact_json(contact: Contact) -> dict[str, Any]:

@@ -23,7 +23,6 @@ from mockserver.providers.twosms.errors import (
     InvalidRequest,
     MessageAlreadyRead,
     MessageExpired,
-    MessageNotFound,
     Unauthorized,
     UnsupportedGrantType,
 )
@@ -49,9 +48,12 @@ from mockserver.providers.twosms.records import (
     account_messages,
 )
 from mockserver.providers.twosms.replies import RecipientSide
+from mockserver.providers.twosms.reports import message_of
 from mockserver.providers.twosms.segments import segments
+from mockserver.providers.twosms.templates import filled_content
 from mockserver.providers.twosms.values import enum_value, parse_instant
 from mockserver.state.clock import Clock
+from mockserver.state.delivery import planned
 from mockserver.state.ids import IdGenerator
 from mockserver.state.outbox import Outbox, OutboxMessage
 from mockserver.state.store import Store, Transaction, evolve
@@ -186,12 +188,18 @@ class TwoSms(RecipientSide):
             if not recipients:
                 raise InvalidRequest("The message has no recipients.", field="/Contacts")
             queued = date_to_send > now
+            template = request.get("Template") or {}
+            content = (
+                request.get("Content", "")
+                if no_id(template.get("ID"))
+                else filled_content(tx, caller, template)  # the template's text wins (T27)
+            )
             message = Message(
                 id=message_id,
                 account_id=caller.account_id,
                 type=message_type,
                 sender=options.get("Sender", ""),
-                content=request.get("Content", ""),
+                content=content,
                 reference=options.get("Reference", ""),
                 created=now,
                 date_to_send=date_to_send,
@@ -249,9 +257,10 @@ class TwoSms(RecipientSide):
     def _charge(
         self, tx: Transaction, caller: Caller, message: Message, new: Iterable[Recipient]
     ) -> SmsTransaction:
-        """One credit per segment per new SMS recipient; refuse the whole request if short (T8)."""
+        """One credit per segment per new SMS recipient whose number is not refused outright (T8,
+        T26); refuse the whole request if short."""
         new = list(new)
-        sms = sum(1 for r in new if r.channel.sms)
+        sms = sum(1 for r in new if r.channel.sms and not planned(r.mobile).refused_at_once)
         cost = sms * segments(message.content) if sms else 0  # an update adding nobody costs nothing
         account: Account = tx.get(ACCOUNTS, caller.account_id)
         if cost > account.credits:
@@ -278,10 +287,7 @@ class TwoSms(RecipientSide):
 
     # -- update (T10) ---------------------------------------------------------------------------
     def _owned(self, tx: Transaction, caller: Caller, message_id: str) -> Message:
-        message: Message | None = tx.get(MESSAGES, message_id.lower())
-        if message is None or message.account_id != caller.account_id:
-            raise MessageNotFound(f"No message {message_id} in this account.", field="messageID")
-        return message
+        return message_of(tx, caller, message_id, "messageID")
 
     def update(self, caller: Caller, message_id: str, details: Mapping[str, Any]) -> SmsTransaction:
         """Apply every change of `details` together, or none (T10)."""
@@ -328,7 +334,8 @@ class TwoSms(RecipientSide):
             adding.append(contact_of(tx, account, details["AdditionalContactID"], "/AdditionalContactID"))
         for contact in adding:
             if contact.mobile not in current:
-                current[contact.mobile] = self._recipient(contact.mobile, Channel.SMS, contact.person_number)
+                added = self._recipient(contact.mobile, Channel.SMS, contact.person_number)
+                current[contact.mobile] = evolve(added, added=self.clock.now())
         removing: set[str] = set()
         if not no_id(details.get("RemoveGroupID")):
             removing |= {

@@ -7,8 +7,9 @@ from datetime import datetime
 from enum import IntEnum
 
 PROVIDER = "twosms"
-CLIENTS, TOKENS, ACCOUNTS, CONTACTS, GROUPS, MESSAGES, QUEUE = (
-    f"{PROVIDER}.{t}" for t in ("clients", "tokens", "accounts", "contacts", "groups", "messages", "queue")
+CLIENTS, TOKENS, ACCOUNTS, CONTACTS, GROUPS, MESSAGES, QUEUE, TEMPLATES = (
+    f"{PROVIDER}.{t}"
+    for t in ("clients", "tokens", "accounts", "contacts", "groups", "messages", "queue", "templates")
 )
 TOKEN_LIFETIME_SECONDS = 8 * 3600
 
@@ -103,6 +104,14 @@ class Recipient:
     channel: Channel = Channel.SMS
     person_number: int | None = None
     reads: int = 0
+    added: datetime | None = None
+    """When an update added it (None: a recipient of the send itself)."""
+
+    def sent_at(self, message: Message) -> datetime | None:
+        """When its SMS went out (None: the message is still queued)."""
+        if message.sent_at is None:
+            return None
+        return max(message.sent_at, self.added) if self.added is not None else message.sent_at
 
 
 @dataclass(frozen=True, slots=True)
@@ -111,6 +120,8 @@ class Reply:
     text: str
     inserted: datetime
     sender_sent: bool = False
+    read_at: datetime | None = None
+    """When the account read it (its conversation report, T28); None: unread."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,6 +150,17 @@ class Message:
 
     def recipient_by_token(self, token: str) -> Recipient | None:
         return next((r for r in self.recipients if r.token == token), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    id: str
+    account_id: str
+    name: str
+    type: int
+    text: str
+    created: datetime
+    modified: datetime
 
 
 @dataclass(frozen=True, slots=True)
