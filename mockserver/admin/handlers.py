@@ -320,6 +320,8 @@ def _plain(value: Any, name: str = "") -> Any:
         return value.name
     if isinstance(value, datetime):
         return isoformat(value)
+    if isinstance(value, timedelta):
+        return value.total_seconds()
     if isinstance(value, list | tuple):
         if name == "credentials":
             return [[u, MASK] for u, _ in value]

@@ -389,12 +389,17 @@ def test_dates_are_written_as_json_net_writes_them(server, twosms):
 def test_a_future_send_waits_for_the_fake_clock(server, twosms):
     clock = server.app.world.clock
     later = (clock.now() + timedelta(hours=2)).isoformat()
+    before = credits(twosms)
     detail = ok(send(twosms, "Reminder", quick=["+15550109999"], DateToSend=later))
-    assert detail["CreditsUsed"] == "1"
+    assert (detail["NoOfSMS"], detail["CreditsUsed"]) == (
+        "1",
+        "0",
+    )  # checked now, charged when it goes out (T29)
     assert server.app.world.outbox.messages() == []
+    assert credits(twosms) == before
     clock.advance(timedelta(hours=2))
     try:
-        credits(twosms)  # any request lets the fake notice the time
+        assert credits(twosms) == before - 1  # any request lets the fake notice the time
         [sms] = server.app.world.outbox.messages()
         assert (sms.to, sms.text, sms.message_id) == ("+15550109999", "Reminder", detail["MessageID"])
     finally:

@@ -44,7 +44,7 @@ def test_reproducible_secrets_only_when_asked_for():
 def test_expired_tokens_are_purged_so_issuing_all_day_does_not_grow_the_fake():
     from datetime import timedelta
 
-    from mockserver.providers.twosms.model import PURGE_TOKENS_ABOVE
+    from mockserver.providers.twosms.accounts import PURGE_TOKENS_ABOVE
     from mockserver.providers.twosms.records import TOKENS
 
     app = create_app()

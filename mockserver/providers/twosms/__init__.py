@@ -10,7 +10,7 @@ import httpx
 from mockserver import resources
 from mockserver.engine.webapi import WEB_API_2
 from mockserver.providers.base import ContractOption, Provider, Services
-from mockserver.providers.twosms import envelope, fixtures, model, pages, state_view
+from mockserver.providers.twosms import accounts, envelope, fixtures, pages, state_view
 from mockserver.providers.twosms.addressbook import AddressBook
 from mockserver.providers.twosms.handlers import TwoSmsHandlers
 from mockserver.providers.twosms.model import TwoSms
@@ -49,7 +49,7 @@ def _describe(tx: Transaction) -> list[str]:
 
 def _create_tenant(tx: Transaction, services: Services, tenant_id: str) -> tuple[dict[str, str], str]:
     account_id = services.ids.uuid("tenant.account")
-    return model.create_tenant(tx, tenant_id, account_id, secret=services.ids.secret("tenant.secret", 24))
+    return accounts.create_tenant(tx, tenant_id, account_id, secret=services.ids.secret("tenant.secret", 24))
 
 
 CONTRACT_OPTIONS = (
@@ -90,7 +90,7 @@ PROVIDER = Provider(
     render_error=envelope.render_error,
     describe=_describe,
     create_tenant=_create_tenant,
-    owner_of=model.owner_of,
+    owner_of=accounts.owner_of,
     contract_options=CONTRACT_OPTIONS,
     contract_auth=_contract_auth,
     profile=WEB_API_2,

@@ -52,6 +52,7 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str]] = {
     errors.MessageDissolved: (409, "MESSAGE_DISSOLVED"),
     errors.ResponseLimitReached: (409, "RESPONSE_LIMIT_REACHED"),
     errors.ExpiryNotInFuture: (409, "EXPIRY_NOT_IN_FUTURE"),
+    errors.InvalidRecurrence: (409, "INVALID_RECURRENCE"),
     errors.InvalidClient: (401, "invalid_client"),
     errors.UnsupportedGrantType: (400, "unsupported_grant_type"),
 }

@@ -72,3 +72,8 @@ class TemplateNotFound(DomainError):
 
 class TemplateIdTaken(DomainError):
     """A template id another account uses (ids are GUIDs, unique across the service)."""
+
+
+class InvalidRecurrence(DomainError):
+    """A recurrence whose values do not fit together (an END_BY with no last date, or none of its
+    days before it): valid by schema, refused by the calendar, as an expiry before the send (409)."""

@@ -14,6 +14,8 @@ from mockserver.providers.twosms.records import (
     CLIENTS,
     CONTACTS,
     GROUPS,
+    QUEUE,
+    SCHEDULES,
     TEMPLATES,
     Account,
     ApiClient,
@@ -23,13 +25,16 @@ from mockserver.providers.twosms.records import (
     Message,
     MessageType,
     Recipient,
+    RecurrenceEnd,
     Reply,
+    Schedule,
     Template,
     contact_key,
 )
+from mockserver.providers.twosms.schedules import days_from_names, next_occurrence
 from mockserver.providers.twosms.templates import TEMPLATE_TYPES
 from mockserver.state.clock import parse_instant
-from mockserver.state.store import Transaction
+from mockserver.state.store import Transaction, evolve
 
 
 def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
@@ -77,7 +82,13 @@ def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
             record = _template(template, account_id, build)
             tx.put(TEMPLATES, record.id, record)
         for i, message in enumerate(entry.get("messages", [])):
-            store_new_message(tx, build.message(message, account_id, f"{where}/messages/{i}"))
+            record = build.message(message, account_id, f"{where}/messages/{i}")
+            store_new_message(tx, record)
+            if record.sent_at is None:
+                tx.put(QUEUE, record.id, record.id)
+        for i, recurring in enumerate(entry.get("recurring", [])):
+            schedule = build.schedule(recurring, account_id, f"{where}/recurring/{i}")
+            tx.put(SCHEDULES, schedule.id, schedule)
 
 
 def _template(entry: dict[str, Any], account_id: str, build: _MessageBuilder) -> Template:
@@ -114,6 +125,34 @@ class _MessageBuilder:
 
     def message(self, entry: dict[str, Any], account_id: str, where: str) -> Message:
         sent = self.instant(entry.get("dateSent")) or self.now()
+        later = self.instant(entry.get("dateToSend"))
+        if later is not None and later > self.now():
+            return evolve(
+                self._message(entry, account_id, where, self.now()), date_to_send=later, sent_at=None
+            )
+        return self._message(entry, account_id, where, sent)
+
+    def schedule(self, entry: dict[str, Any], account_id: str, where: str) -> Schedule:
+        end = RecurrenceEnd[entry.get("range", "END_AFTER")]
+        last = self.instant(entry.get("lastDate"))
+        if end is RecurrenceEnd.END_BY and last is None:
+            raise DomainError("END_BY needs a lastDate", field=f"{where}/range")
+        recipients = tuple(
+            self._recipient(r, account_id, where, i) for i, r in enumerate(entry["recipients"])
+        )
+        kind = MessageType[entry.get("type", "RECURRING")]
+        schedule = Schedule(
+            entry["id"].lower(), account_id, kind, entry.get("sender", ""),
+            entry["content"], entry.get("reference", ""), recipients, self.instant(entry["start"]),
+            days_from_names(entry.get("days", []), f"{where}/days"), end, entry.get("occurrences", 1), last,
+            None, created=self.now(),
+        )  # fmt: skip
+        first = next_occurrence(schedule, None)
+        if first is None:
+            raise DomainError("no occurrence falls on or before its lastDate", field=f"{where}/lastDate")
+        return evolve(schedule, next_at=first)
+
+    def _message(self, entry: dict[str, Any], account_id: str, where: str, sent: datetime) -> Message:
         expired = entry.get("expired", False)
         expiry = self.instant(entry.get("expiryDate"))
         return Message(

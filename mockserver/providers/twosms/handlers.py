@@ -12,6 +12,7 @@ from mockserver.providers.twosms.model import TwoSms
 from mockserver.providers.twosms.records import Caller, Contact, MessageView, Reply, SmsTransaction
 from mockserver.providers.twosms.report_views import (
     message_report_json,
+    planned_json,
     report_filter,
     responder_json,
     said_json,
@@ -19,8 +20,18 @@ from mockserver.providers.twosms.report_views import (
     template_json,
 )
 from mockserver.providers.twosms.reports import Paging, Reports
+from mockserver.providers.twosms.schedules import PlannedKind
 from mockserver.providers.twosms.templates import Templates
 from mockserver.state.clock import dotnet_isoformat
+
+PLANNED_FILTERS = {
+    "Reference": "filterreference",
+    "Destination": "filterdestination",
+    "Range": "filterrange",
+    "StartDate": "filterstart_date",
+    "EndDate": "filterend_date",
+}
+"""The pending report's `filter.*` query names (Connexion's pythonic forms), as the cancel body's."""
 
 
 class TwoSmsHandlers:
@@ -67,6 +78,25 @@ class TwoSmsHandlers:
         caller = self._caller(token_info)
         result = self.model.send_to_groups(caller, body["Groups"], body["Text"])
         return envelope.success(transaction_json(result), caller.client_id)
+
+    async def send_standard(self, token_info: dict, body: dict) -> Any:
+        caller = self._caller(token_info)
+        return envelope.success(transaction_json(self.model.send_standard(caller, body)), caller.client_id)
+
+    async def add_recurring(self, token_info: dict, body: dict) -> Any:
+        caller = self._caller(token_info)
+        return envelope.success(transaction_json(self.model.add_recurring(caller, body)), caller.client_id)
+
+    async def cancel_pendings(self, token_info: dict, body: dict) -> Any:
+        return self._cancelled(token_info, body, PlannedKind.PENDING)
+
+    async def cancel_recurrings(self, token_info: dict, body: dict) -> Any:
+        return self._cancelled(token_info, body, PlannedKind.RECURRING)
+
+    def _cancelled(self, token_info: dict, body: dict, kind: PlannedKind) -> Any:
+        caller = self._caller(token_info)
+        ids = self.model.cancel(caller, body, kind)
+        return envelope.success({"NoOfMessages": str(len(ids)), "MessageIDs": ids}, caller.client_id)
 
     async def update_message(self, token_info: dict, message_id: str, body: dict) -> Any:
         caller = self._caller(token_info)
@@ -178,6 +208,20 @@ class TwoSmsHandlers:
         paging = Paging(pagingpage, pagingno_of_records, sort_field(sortfield), sortascending_descending)
         found = self.reports.messages(caller, report_filter(filters), paging)
         return envelope.success([message_report_json(r) for r in found], caller.client_id)
+
+    async def report_pending(
+        self,
+        token_info: dict,
+        pagingpage: int,
+        pagingno_of_records: int,
+        filtertype: int | None = None,
+        **filters: Any,
+    ) -> Any:
+        caller = self._caller(token_info)
+        kind = None if filtertype is None else PlannedKind(filtertype)
+        criteria = {name: filters.get(key) for name, key in PLANNED_FILTERS.items()}
+        found = self.reports.planned(caller, kind, criteria, Paging(pagingpage, pagingno_of_records))
+        return envelope.success([planned_json(p) for p in found], caller.client_id)
 
     async def report_responses(
         self,

@@ -13,30 +13,24 @@ from collections.abc import Iterable, Mapping
 from datetime import timedelta
 from typing import Any
 
+from mockserver.providers.twosms.accounts import TokenDesk
 from mockserver.providers.twosms.addressbook import contact_of, everyone_in, group_of, is_e164, no_id
 from mockserver.providers.twosms.criteria import select
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
     ExpiryNotInFuture,
     InsufficientCredits,
-    InvalidClient,
     InvalidRequest,
     MessageAlreadyRead,
     MessageExpired,
-    Unauthorized,
-    UnsupportedGrantType,
 )
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
-    CLIENTS,
-    CONTACTS,
     MESSAGES,
     PROVIDER,
     QUEUE,
-    TOKEN_LIFETIME_SECONDS,
-    TOKENS,
+    SCHEDULES,
     Account,
-    ApiClient,
     Caller,
     Channel,
     Contact,
@@ -44,28 +38,30 @@ from mockserver.providers.twosms.records import (
     MessageType,
     Recipient,
     SmsTransaction,
-    Token,
     account_messages,
 )
 from mockserver.providers.twosms.replies import RecipientSide
 from mockserver.providers.twosms.reports import message_of
+from mockserver.providers.twosms.schedules import (
+    Scheduling,
+    recurrence_of_recurring_message,
+    recurrence_of_send,
+)
 from mockserver.providers.twosms.segments import segments
 from mockserver.providers.twosms.templates import filled_content
 from mockserver.providers.twosms.values import enum_value, parse_instant
 from mockserver.state.clock import Clock
-from mockserver.state.delivery import planned
+from mockserver.state.delivery import OUTCOMES, DeliveryStatus, Outcome, key, planned
 from mockserver.state.ids import IdGenerator
 from mockserver.state.outbox import Outbox, OutboxMessage
 from mockserver.state.store import Store, Transaction, evolve
 
-PURGE_TOKENS_ABOVE = 1_000
-"""Expired tokens are dropped when a new one is issued past this many."""
 READ_PAGE = "/_/twosms/read/{id}"
 """Where an advanced SMS's link leads: the recipient page (see pages.py), as the real service's
 link leads to a page; the API's recipient view stays at api/v1/sms/messages/{Id}?contactId=."""
 
 
-class TwoSms(RecipientSide):
+class TwoSms(TokenDesk, RecipientSide, Scheduling):
     """The 2SMS backend over the shared store, clock, ids and outbox."""
 
     def __init__(
@@ -82,64 +78,33 @@ class TwoSms(RecipientSide):
         """Where the links in an SMS point (the fake's own recipient page)."""
         self.max_messages = max_messages
 
-    # -- tokens (T2, T3) -----------------------------------------------------------------------
-    def issue_token(self, grant_type: str, client_id: str | None, secret: str | None) -> Token:
-        if grant_type != "client_credentials":
-            raise UnsupportedGrantType(
-                f"The grant type {grant_type!r} is not supported; use client_credentials."
-            )
-        if client_id is None or secret is None:
-            raise InvalidClient(
-                "No client credentials: send client_id and client_secret in the form, or with HTTP Basic."
-            )
-        with self.store.transaction() as tx:
-            client = tx.get(CLIENTS, client_id)
-            if client is None or client.secret != secret:
-                raise InvalidClient("The client id or secret is wrong.")
-            token = Token(
-                token=self.ids.secret("twosms.token", 40),
-                client_id=client_id,
-                account_id=client.account_id,
-                expires_at=self.clock.now() + timedelta(seconds=TOKEN_LIFETIME_SECONDS),
-            )
-            tx.put(TOKENS, token.token, token)
-            if tx.count(TOKENS) > PURGE_TOKENS_ABOVE:
-                self._purge_expired_tokens(tx)
-        return token
-
-    def _purge_expired_tokens(self, tx: Transaction) -> None:
-        """Expired tokens can never be used again: drop them, so issuing tokens all day does not
-        grow the fake. Runs once the table passes a size, so its cost is spread thin."""
-        now = self.clock.now()
-        for old in [t for t in tx.rows(TOKENS) if t.expires_at <= now]:
-            tx.delete(TOKENS, old.token)
-
-    def authenticate(self, bearer: str) -> Caller:
-        with self.store.transaction() as tx:
-            token: Token | None = tx.get(TOKENS, bearer)
-        if token is None:
-            raise Unauthorized("The bearer token is not known; get one from /Token.")
-        if token.expires_at <= self.clock.now():
-            raise Unauthorized("The bearer token expired; get a new one from /Token.")
-        return Caller(account_id=token.account_id, client_id=token.client_id)
-
-    def account(self, caller: Caller) -> Account:
-        with self.store.transaction() as tx:
-            return tx.get(ACCOUNTS, caller.account_id)
-
     # -- delivery ------------------------------------------------------------------------------
     def deliver_due(self) -> int:
-        """Send the queued messages whose DateToSend the fake clock has reached; how many."""
+        """Send what the fake clock has reached: queued messages and recurring occurrences; how many."""
+        sent = self.run_schedules() if self.store.count(SCHEDULES) else 0
         if not self.store.count(QUEUE):
-            return 0  # asked before every 2SMS request: nothing queued costs no transaction
+            return sent  # asked before every 2SMS request: nothing queued costs no transaction
         now = self.clock.now()
         with self.store.transaction() as tx:
             due = [m for m in (tx.get(MESSAGES, i) for i in tx.rows(QUEUE)) if m.date_to_send <= now]
             for message in due:
                 tx.delete(QUEUE, message.id)
-                tx.put(MESSAGES, message.id, evolve(message, sent_at=message.date_to_send))
-                self._deliver(message, message.recipients)  # delivered as the transaction commits
-        return len(due)
+                self._send_now(tx, evolve(message, sent_at=now))  # dated when it goes out (T16)
+        return sent + len(due)
+
+    def _send_now(self, tx: Transaction, message: Message) -> None:
+        """A message falling due: charged now (T29), and sent as the transaction commits; if the
+        account cannot pay by then, every SMS is refused before sending (undeliverable, free)."""
+        try:
+            self._charge(tx, message.account_id, message, message.recipients)
+        except InsufficientCredits:
+            refused = Outcome(
+                DeliveryStatus.UNDELIVERABLE, "Not enough credits when it fell due.", timedelta(0)
+            )
+            for recipient in message.recipients:
+                tx.put(OUTCOMES, key(PROVIDER, message.id, recipient.mobile), refused)
+        tx.put(MESSAGES, message.id, message)
+        self._deliver(message, message.recipients)
 
     def _deliver(self, message: Message, recipients: Iterable[Recipient]) -> None:
         """The SMS go out now (a recipient added by an update gets theirs when added, not at the
@@ -174,6 +139,8 @@ class TwoSms(RecipientSide):
         options: Mapping[str, Any] = request.get("Options") or {}
         now = self.clock.now()
         message_type = enum_value(MessageType, request["Type"], "/Type")
+        if message_type is MessageType.RECURRING:
+            return self._send_recurring(caller, request, options)
         date_to_send = (
             parse_instant(options["DateToSend"], "/Options/DateToSend") if "DateToSend" in options else now
         )
@@ -188,12 +155,7 @@ class TwoSms(RecipientSide):
             if not recipients:
                 raise InvalidRequest("The message has no recipients.", field="/Contacts")
             queued = date_to_send > now
-            template = request.get("Template") or {}
-            content = (
-                request.get("Content", "")
-                if no_id(template.get("ID"))
-                else filled_content(tx, caller, template)  # the template's text wins (T27)
-            )
+            content = _content(tx, caller, request)
             message = Message(
                 id=message_id,
                 account_id=caller.account_id,
@@ -209,7 +171,8 @@ class TwoSms(RecipientSide):
                 response_limit=options.get("ResponseLimit"),
                 recipients=tuple(recipients),
             )
-            result = self._charge(tx, caller, message, message.recipients)
+            # A queued send is checked now and charged when it goes out (T29).
+            result = self._charge(tx, caller.account_id, message, message.recipients, pay=not queued)
             store_new_message(tx, message)
             if queued:
                 tx.put(QUEUE, message.id, message.id)
@@ -218,6 +181,34 @@ class TwoSms(RecipientSide):
             if not queued:
                 self._deliver(message, message.recipients)  # delivered as the transaction commits
         return result
+
+    def _send_recurring(
+        self, caller: Caller, request: Mapping[str, Any], options: Mapping[str, Any]
+    ) -> SmsTransaction:
+        """`Type` 2: a recurring send by `Options.RecurringOptions` (T29)."""
+        recurrence = recurrence_of_send(options, self.clock.now())
+        with self.store.transaction() as tx:
+            content = _content(tx, caller, request)
+        what = {**options, "Contacts": request.get("Contacts"), "content": content}
+        return self.set_up_recurring(caller, what, recurrence, MessageType.RECURRING)
+
+    def send_standard(self, caller: Caller, body: Mapping[str, Any]) -> SmsTransaction:
+        """`POST api/v1/sms/standardmessages` (`StandardMessage`): a standard send (T30)."""
+        options = {k: body[k] for k in ("DateToSend", "Reference", "Sender") if body.get(k) is not None}
+        request = {"Type": MessageType.STANDARD, "Content": body["Content"], "Contacts": body["Contacts"]}
+        return self.send(caller, {**request, "Options": options})
+
+    def add_recurring(self, caller: Caller, body: Mapping[str, Any]) -> SmsTransaction:
+        """`POST api/v1/sms/standardmessages/recurringmessages` (`RecurringMessage`, T29): `Header`
+        is the sender shown."""
+        recurrence = recurrence_of_recurring_message(body, self.clock.now())
+        what = {
+            "Contacts": body.get("Contacts"),
+            "content": body["Content"],
+            "Reference": body["Reference"],
+            "Sender": body.get("Header", ""),
+        }
+        return self.set_up_recurring(caller, what, recurrence, MessageType.STANDARD)
 
     def send_to_groups(self, caller: Caller, groups: list[str], text: str) -> SmsTransaction:
         """`POST api/v1/sms/messages/fof`: a standard SMS to every contact of `groups` (T25); an
@@ -255,19 +246,21 @@ class TwoSms(RecipientSide):
         return Recipient(mobile, self.ids.secret("twosms.contact-token", 24), channel, person_number)
 
     def _charge(
-        self, tx: Transaction, caller: Caller, message: Message, new: Iterable[Recipient]
+        self, tx: Transaction, account_id: str, message: Message, new: Iterable[Recipient], pay: bool = True
     ) -> SmsTransaction:
         """One credit per segment per new SMS recipient whose number is not refused outright (T8,
-        T26); refuse the whole request if short."""
+        T26); refuse the whole request if short. `pay=False` checks the balance and charges
+        nothing (a queued message pays when it goes out)."""
         new = list(new)
         sms = sum(1 for r in new if r.channel.sms and not planned(r.mobile).refused_at_once)
         cost = sms * segments(message.content) if sms else 0  # an update adding nobody costs nothing
-        account: Account = tx.get(ACCOUNTS, caller.account_id)
+        account: Account = tx.get(ACCOUNTS, account_id)
         if cost > account.credits:
             raise InsufficientCredits(
                 f"Sending needs {cost} credits and the account has {account.credits}; nothing was sent."
             )
-        tx.put(ACCOUNTS, account.id, evolve(account, credits=account.credits - cost))
+        after = account.credits - cost if pay else account.credits
+        tx.put(ACCOUNTS, account.id, evolve(account, credits=after))
         return SmsTransaction(
             message=message,
             contacts=sum(1 for r in new if r.person_number is not None),
@@ -275,7 +268,7 @@ class TwoSms(RecipientSide):
             sms=sms,
             emails=sum(1 for r in new if r.channel.email),
             credits_before=account.credits,
-            credits_after=account.credits - cost,
+            credits_after=after,
         )
 
     @staticmethod
@@ -316,7 +309,7 @@ class TwoSms(RecipientSide):
             recipients = self._changed_recipients(tx, caller, message, details)
             updated = evolve(message, recipients=tuple(recipients), **changes)
             added = [r for r in recipients if r not in message.recipients]
-            result = self._charge(tx, caller, updated, added)
+            result = self._charge(tx, caller.account_id, updated, added, pay=updated.sent_at is not None)
             tx.put(MESSAGES, updated.id, updated)
             if updated.sent_at is not None:
                 self._deliver(updated, added)  # delivered as the transaction commits
@@ -377,6 +370,14 @@ class TwoSms(RecipientSide):
             self._text(message, recipient, notice)
 
 
+def _content(tx: Transaction, caller: Caller, request: Mapping[str, Any]) -> str:
+    """What a send delivers: its `Template` filled, when it names one (T27), else its `Content`."""
+    template = request.get("Template") or {}
+    if no_id(template.get("ID")):
+        return request.get("Content", "")
+    return filled_content(tx, caller, template)
+
+
 def store_new_message(tx: Transaction, message: Message) -> None:
     """A message, and its place in its account's index (a reused id leaves its old account's)."""
     previous: Message | None = tx.get(MESSAGES, message.id)
@@ -384,24 +385,3 @@ def store_new_message(tx: Transaction, message: Message) -> None:
         tx.delete(account_messages(previous.account_id), message.id)
     tx.put(MESSAGES, message.id, message)
     tx.put(account_messages(message.account_id), message.id, message.id)
-
-
-def create_tenant(
-    tx: Transaction, tenant_id: str, account_id: str, secret: str, template_client: str = "demo-client"
-) -> tuple[dict[str, str], str]:
-    """A fresh account (1000 credits) and API client, with the template account's contacts copied."""
-    client_id = f"tenant-{tenant_id}"
-    tx.put(ACCOUNTS, account_id, Account(account_id, f"Tenant {tenant_id}", 1000))
-    tx.put(CLIENTS, client_id, ApiClient(client_id, secret, account_id))
-    template = tx.get(CLIENTS, template_client)
-    if template is not None:
-        for contact in [c for c in tx.rows(CONTACTS) if c.account_id == template.account_id]:
-            copy = evolve(contact, account_id=account_id)
-            tx.put(CONTACTS, copy.key, copy)
-    return {"clientId": client_id, "clientSecret": secret, "accountId": account_id}, f"account:{account_id}"
-
-
-def owner_of(tx: Transaction, headers: Mapping[str, str]) -> str | None:
-    scheme, _, bearer = headers.get("authorization", "").partition(" ")
-    token = tx.get(TOKENS, bearer.strip()) if scheme.lower() == "bearer" else None
-    return f"account:{token.account_id}" if token is not None else None

@@ -7,10 +7,12 @@ from datetime import datetime
 from enum import IntEnum
 
 PROVIDER = "twosms"
-CLIENTS, TOKENS, ACCOUNTS, CONTACTS, GROUPS, MESSAGES, QUEUE, TEMPLATES = (
+CLIENTS, TOKENS, ACCOUNTS, CONTACTS, GROUPS, MESSAGES, TEMPLATES, SCHEDULES = (
     f"{PROVIDER}.{t}"
-    for t in ("clients", "tokens", "accounts", "contacts", "groups", "messages", "queue", "templates")
+    for t in ("clients", "tokens", "accounts", "contacts", "groups", "messages", "templates", "schedules")
 )
+QUEUE = f"index:{PROVIDER}.queue"
+"""The ids of queued messages (an index over MESSAGES: the state dump leaves it out)."""
 TOKEN_LIFETIME_SECONDS = 8 * 3600
 
 
@@ -23,6 +25,17 @@ class MessageType(IntEnum):
     ADVANCED = 0
     STANDARD = 1
     RECURRING = 2
+
+
+class RecurrenceEnd(IntEnum):
+    """RecurrenceRange: the docs show only 0; the members are the fake's (T29)."""
+
+    END_AFTER = 0
+    """After `OccurrencesEnd` occurrences."""
+    END_BY = 1
+    """On or before a last date."""
+    NO_END = 2
+    """Until cancelled."""
 
 
 class Channel(IntEnum):
@@ -144,12 +157,42 @@ class Message:
     recipients: tuple[Recipient, ...] = ()
     replies: tuple[Reply, ...] = ()
     wiped: bool = False
+    schedule_id: str | None = None
+    """The recurring send this message is an occurrence of."""
 
     def expired(self, now: datetime) -> bool:
         return self.expired_at is not None or (self.expiry is not None and self.expiry <= now)
 
     def recipient_by_token(self, token: str) -> Recipient | None:
         return next((r for r in self.recipients if r.token == token), None)
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """A recurring send (T29): what each occurrence sends, to whom, and when the next one is."""
+
+    id: str
+    account_id: str
+    type: MessageType
+    sender: str
+    content: str
+    reference: str
+    recipients: tuple[Recipient, ...]
+    """Resolved when it was set up; each occurrence gives them fresh link tokens."""
+    first: datetime
+    days: tuple[int, ...]
+    """Weekdays it sends on (0 Monday ... 6 Sunday, as `datetime.weekday`); empty: every day."""
+    end: RecurrenceEnd
+    occurrences: int | None
+    """How many in all, for END_AFTER."""
+    last_date: datetime | None
+    """The last instant an occurrence may fall on, for END_BY."""
+    next_at: datetime | None
+    """When the next occurrence falls due; None once it has ended."""
+    sent: int = 0
+    missed: int = 0
+    """Occurrences a clock jump skipped past the catch-up bound (an unpaid one is sent, refused)."""
+    created: datetime | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from mockserver.providers.twosms.records import Reply, Template
+from mockserver.providers.twosms.records import RecurrenceEnd, Reply, Template
 from mockserver.providers.twosms.reports import MessageReport, RecipientReport, ReportFilter, Seen, SortField
+from mockserver.providers.twosms.schedules import PlannedSend
 from mockserver.providers.twosms.values import parse_instant
 from mockserver.state.clock import dotnet_isoformat
 from mockserver.state.delivery import DeliveryStatus
@@ -108,3 +109,29 @@ def template_json(template: Template) -> dict[str, Any]:
         "DateCreated": dotnet_isoformat(template.created),
         "DateModified": dotnet_isoformat(template.modified),
     }
+
+
+def planned_json(planned: PlannedSend) -> dict[str, Any]:
+    """A PendingRecurringMessage: a queued message, or a recurring send with its pattern and count."""
+    shown: dict[str, Any] = {
+        "MessageID": planned.id,
+        "Type": planned.kind.value,
+        "DateToSend": dotnet_isoformat(planned.next_at),
+        "Reference": planned.reference,
+        "Sender": planned.sender,
+        "Content": planned.content,
+        "NoOfContacts": len(planned.recipients),
+    }
+    schedule = planned.schedule
+    if schedule is not None:
+        shown |= {
+            "RecurrenceRange": schedule.end.value,
+            "PatternScheduleDays": sum(1 << ((day + 1) % 7) for day in schedule.days),
+            "OccurrencesSent": schedule.sent,
+            "OccurrencesMissed": schedule.missed,
+        }
+        if schedule.end is RecurrenceEnd.END_AFTER and schedule.occurrences is not None:
+            shown["OccurrencesLeft"] = schedule.occurrences - schedule.sent - schedule.missed
+        if schedule.end is RecurrenceEnd.END_BY and schedule.last_date is not None:
+            shown["LastDate"] = dotnet_isoformat(schedule.last_date)
+    return shown

@@ -20,6 +20,7 @@ from mockserver.providers.twosms.records import (
     Reply,
     account_messages,
 )
+from mockserver.providers.twosms.schedules import PlannedKind, PlannedSend, matching, planned_sends
 from mockserver.state.clock import Clock
 from mockserver.state.delivery import Delivery, outcome_of, status_at
 from mockserver.state.store import Store, Transaction, evolve
@@ -169,6 +170,16 @@ class Reports:
             ]
         chosen = [r for r in reports if _wanted(r, given, caller.account_id)]
         chosen.sort(key=_MESSAGE_ORDER[paging.field], reverse=not paging.ascending)
+        return one_page(chosen, paging.page, paging.per_page)
+
+    def planned(
+        self, caller: Caller, kind: PlannedKind | None, criteria: dict[str, Any], paging: Paging
+    ) -> list[PlannedSend]:
+        """Scheduled and recurring sends still to go out, soonest first (T29); `criteria` as the
+        cancel body names its filters (`Reference`, `Destination`, `Range`, `StartDate`, `EndDate`)."""
+        with self.store.transaction() as tx:
+            planned = planned_sends(tx, caller.account_id)
+        chosen = matching([p for p in planned if kind is None or p.kind is kind], criteria)
         return one_page(chosen, paging.page, paging.per_page)
 
     def responders(

@@ -1,12 +1,22 @@
 """What the web state view shows of 2SMS: accounts with credits, the address book, messages with
-recipients and reads."""
+recipients, reads and delivery statuses, scheduled and recurring sends, templates."""
 
 from __future__ import annotations
 
 from datetime import datetime
 
 from mockserver.providers.base import InboundSms, StateTable
-from mockserver.providers.twosms.records import ACCOUNTS, CONTACTS, GROUPS, MESSAGES, Contact, Message
+from mockserver.providers.twosms.records import (
+    ACCOUNTS,
+    CONTACTS,
+    GROUPS,
+    MESSAGES,
+    TEMPLATES,
+    Contact,
+    Message,
+)
+from mockserver.providers.twosms.reports import recipient_report
+from mockserver.providers.twosms.schedules import PlannedSend, planned_sends
 from mockserver.state.clock import isoformat
 from mockserver.state.store import Transaction
 
@@ -47,8 +57,18 @@ def tables(tx: Transaction, now: datetime) -> list[StateTable]:
         groups,
         StateTable(
             f"Messages (the newest {SHOWN_MESSAGES})" if len(messages) == SHOWN_MESSAGES else "Messages",
-            ("id", "from", "content", "recipients (reads)", "reads allowed", "expiry", "state"),
-            [_message_row(m, now) for m in reversed(messages)],
+            ("id", "from", "content", "recipients (reads, delivery)", "reads allowed", "expiry", "state"),
+            [_message_row(tx, m, now) for m in reversed(messages)],
+        ),
+        StateTable(
+            "Scheduled and recurring sends",
+            ("account", "id", "kind", "next send", "content", "recipients", "sent so far"),
+            [_planned_row(p, name) for a, name in names.items() for p in planned_sends(tx, a)],
+        ),
+        StateTable(
+            "Templates",
+            ("account", "id", "name", "text"),
+            [(names.get(t.account_id, t.account_id), t.id, t.name, t.text) for t in tx.rows(TEMPLATES)],
         ),
     ]
 
@@ -63,6 +83,19 @@ def replies_from(tx: Transaction, number: str) -> list[InboundSms]:
     ]
 
 
+def _planned_row(planned: PlannedSend, account: str) -> tuple[str, ...]:
+    schedule = planned.schedule
+    return (
+        account,
+        planned.id,
+        planned.kind.name.lower(),
+        isoformat(planned.next_at),
+        planned.content,
+        ", ".join(r.mobile for r in planned.recipients),
+        str(schedule.sent) if schedule is not None else "-",
+    )
+
+
 def _contact_row(contact: Contact, account_names: dict[str, str]) -> tuple[str, ...]:
     name = " ".join(part for part in (contact.first_name, contact.last_name) if part)
     return (
@@ -74,8 +107,11 @@ def _contact_row(contact: Contact, account_names: dict[str, str]) -> tuple[str, 
     )
 
 
-def _message_row(message: Message, now: datetime) -> tuple[str, ...]:
-    recipients = ", ".join(f"{r.mobile} ({r.reads})" for r in message.recipients)
+def _message_row(tx: Transaction, message: Message, now: datetime) -> tuple[str, ...]:
+    recipients = ", ".join(
+        f"{r.mobile} ({r.reads}, {recipient_report(tx, message, r, now).delivery.status.value})"
+        for r in message.recipients
+    )
     content = message.content if len(message.content) <= 80 else message.content[:77] + "..."
     state = "expired" if message.expired(now) else ("queued" if message.sent_at is None else "sent")
     return (
