@@ -58,6 +58,10 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += engines(settings, log)
     log(f"stored messages: {settings.scale[0]:,} vs {settings.scale[1]:,}")
     lines += stored_messages(settings, scratch, log)
+    log("sends to a group")
+    from bench import groups  # it builds on this module's helpers, as durable does
+
+    lines += groups.group_sends(settings, scratch, log)
     log("reset")
     lines += resets(settings, scratch)
     log("rejected bodies")

@@ -54,6 +54,30 @@ def world(messages: int) -> dict[str, object]:
     }
 
 
+GROUP_ACCOUNT = "b1000000-0000-4000-8000-000000000000"
+GROUP_CLIENT = {
+    "grant_type": "client_credentials",
+    "client_id": "group-client",
+    "client_secret": "group-secret",
+}
+BENCH_GROUP = "b2000000-0000-4000-8000-000000000000"
+
+
+def write_group_world(directory: Path, contacts: int) -> Path:
+    """A 2SMS account whose one group holds `contacts` contacts, with credits for a long run."""
+    account = {
+        "id": GROUP_ACCOUNT,
+        "name": "Group Account",
+        "credits": 10**12,
+        "clients": [{"clientId": "group-client", "secret": "group-secret"}],
+        "contacts": [{"personNumber": i + 1, "mobile": f"+1555020{i:04d}"} for i in range(contacts)],
+        "groups": [{"id": BENCH_GROUP, "name": "Everyone", "members": list(range(1, contacts + 1))}],
+    }
+    path = directory / f"group-{contacts}.json"
+    path.write_text(json.dumps({"twosms": {"accounts": [account]}}))
+    return path
+
+
 def write_crowded_brand(directory: Path, settings: int) -> Path:
     """Another JFramework brand (beside the demo world's) holding `settings` SMS settings."""
     brand = {

@@ -195,6 +195,20 @@ def twosms_put_xml(token: str, message_id: str = DEMO_MESSAGE) -> Workload:
     )
 
 
+def twosms_send(token: str, contacts: dict[str, dict[str, int]], name: str, target: str) -> Workload:
+    """A standard send; `target` is the account it charges (its credits change every time)."""
+    body = {"Type": 1, "Content": "Shift change {n}", "Options": {}, "Contacts": contacts}
+    return Workload(
+        name,
+        "POST",
+        "/twosms/api/v2/sms/messages",
+        {"Authorization": f"Bearer {token}", **_JSON},
+        json.dumps(body),
+        target=("twosms.accounts", target),
+        changes="credits",
+    )
+
+
 def all_workloads(token: str) -> list[Workload]:
     """The table's rows, in order."""
     return [

@@ -9,7 +9,7 @@ import pytest
 
 from bench import durable, rejections, report, scale
 from bench.__main__ import QUICK
-from bench.workloads import TWOSMS_CLIENT, Workload, all_workloads, twosms_put_json
+from bench.workloads import TWOSMS_CLIENT, Workload, all_workloads, twosms_put_json, twosms_send
 from bench.wrk import Run
 from mockserver.server import MockServer
 
@@ -139,3 +139,16 @@ def test_the_reset_sections_run_and_report_every_case(tmp_path):
     lines = durable._resets(QUICK, tmp_path)
     assert any(line.startswith("| --state, in-process |") for line in lines)
     assert any("goal at most 20 ms" in line for line in lines)
+
+
+def test_the_group_send_workload_texts_and_charges_every_contact_of_the_group(tmp_path):
+    path = scale.write_group_world(tmp_path, 50)
+    with MockServer(["default", path]) as live:
+        token = _token(live, scale.GROUP_CLIENT)
+        workload = twosms_send(token, {"GroupID": {scale.BENCH_GROUP: 2}}, "group", scale.GROUP_ACCOUNT)
+        before = _row(live, workload)["credits"]
+        answer = _send(live, workload, 3)
+        assert answer.status_code == 200, answer.text
+        assert answer.json()["ResponseData"]["Detail"]["NoOfContacts"] == "50"
+        assert before - _row(live, workload)["credits"] == 50
+        assert len(live.outbox.messages(contains="Shift change 3")) == 50

@@ -223,6 +223,11 @@ class Store:
         with self._lock:
             return len(self._tables.get(table, ()))
 
+    def peek(self, table: str, key: Any) -> Any:
+        """One row now, or None; a read outside any transaction, as `count`."""
+        with self._lock:
+            return self._tables.get(table, {}).get(key)
+
     def snapshot(self) -> Snapshot:
         with self._lock:
             return {name: dict(rows) for name, rows in self._tables.items()}

@@ -8,14 +8,13 @@ from typing import Any
 from mockserver.errors import DomainError
 from mockserver.providers.base import Services
 from mockserver.providers.twosms.addressbook import check_no_cycle
+from mockserver.providers.twosms.due import keep_schedule, queue
 from mockserver.providers.twosms.model import store_new_message
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
     CLIENTS,
     CONTACTS,
     GROUPS,
-    QUEUE,
-    SCHEDULES,
     TEMPLATES,
     Account,
     ApiClient,
@@ -85,10 +84,10 @@ def load(tx: Transaction, section: dict[str, Any], services: Services) -> None:
             record = build.message(message, account_id, f"{where}/messages/{i}")
             store_new_message(tx, record)
             if record.sent_at is None:
-                tx.put(QUEUE, record.id, record.id)
+                queue(tx, record)
         for i, recurring in enumerate(entry.get("recurring", [])):
             schedule = build.schedule(recurring, account_id, f"{where}/recurring/{i}")
-            tx.put(SCHEDULES, schedule.id, schedule)
+            keep_schedule(tx, schedule)
 
 
 def _template(entry: dict[str, Any], account_id: str, build: _MessageBuilder) -> Template:

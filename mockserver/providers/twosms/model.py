@@ -16,6 +16,7 @@ from typing import Any
 from mockserver.providers.twosms.accounts import TokenDesk
 from mockserver.providers.twosms.addressbook import contact_of, everyone_in, group_of, is_e164, no_id
 from mockserver.providers.twosms.criteria import select
+from mockserver.providers.twosms.due import next_due, queue, unqueue
 from mockserver.providers.twosms.errors import (
     ContactNotFound,
     ExpiryNotInFuture,
@@ -29,7 +30,6 @@ from mockserver.providers.twosms.records import (
     MESSAGES,
     PROVIDER,
     QUEUE,
-    SCHEDULES,
     Account,
     Caller,
     Channel,
@@ -81,14 +81,15 @@ class TwoSms(TokenDesk, RecipientSide, Scheduling):
     # -- delivery ------------------------------------------------------------------------------
     def deliver_due(self) -> int:
         """Send what the fake clock has reached: queued messages and recurring occurrences; how many."""
-        sent = self.run_schedules() if self.store.count(SCHEDULES) else 0
-        if not self.store.count(QUEUE):
-            return sent  # asked before every 2SMS request: nothing queued costs no transaction
         now = self.clock.now()
+        next_at = next_due(self.store)
+        if next_at is None or next_at > now:
+            return 0  # asked before every 2SMS request: nothing due costs one read, no transaction
+        sent = self.run_schedules()
         with self.store.transaction() as tx:
             due = [m for m in (tx.get(MESSAGES, i) for i in tx.rows(QUEUE)) if m.date_to_send <= now]
             for message in due:
-                tx.delete(QUEUE, message.id)
+                unqueue(tx, message)
                 self._send_now(tx, evolve(message, sent_at=now))  # dated when it goes out (T16)
         return sent + len(due)
 
@@ -175,7 +176,7 @@ class TwoSms(TokenDesk, RecipientSide, Scheduling):
             result = self._charge(tx, caller.account_id, message, message.recipients, pay=not queued)
             store_new_message(tx, message)
             if queued:
-                tx.put(QUEUE, message.id, message.id)
+                queue(tx, message)
             while tx.count(MESSAGES) > self.max_messages:
                 self._evict(tx, tx.oldest(MESSAGES))
             if not queued:
@@ -274,8 +275,8 @@ class TwoSms(TokenDesk, RecipientSide, Scheduling):
     @staticmethod
     def _evict(tx: Transaction, message: Message) -> None:
         """Past the cap the oldest message goes, as if it had never been stored (its link too)."""
+        unqueue(tx, message)
         tx.delete(MESSAGES, message.id)
-        tx.delete(QUEUE, message.id)
         tx.delete(account_messages(message.account_id), message.id)
 
     # -- update (T10) ---------------------------------------------------------------------------
@@ -357,7 +358,7 @@ class TwoSms(TokenDesk, RecipientSide, Scheduling):
                         content="" if wiped else message.content,
                     ),
                 )
-                tx.delete(QUEUE, message.id)
+                unqueue(tx, message)
             if criteria.get("NotifyRecipients"):  # delivered as the transaction commits
                 for message in matched:
                     if message.type is MessageType.ADVANCED and message.sent_at is not None:

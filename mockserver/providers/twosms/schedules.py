@@ -15,6 +15,7 @@ from enum import IntEnum
 from typing import TYPE_CHECKING, Any
 
 from mockserver.providers.twosms.addressbook import no_id
+from mockserver.providers.twosms.due import drop_schedule, keep_schedule, unqueue
 from mockserver.providers.twosms.errors import InvalidRecurrence, InvalidRequest, MessageNotFound
 from mockserver.providers.twosms.records import (
     ACCOUNTS,
@@ -278,7 +279,7 @@ class Scheduling:
             stand_in = self._occurrence(schedule, now, schedule_id)
             quote = self._charge(tx, caller.account_id, stand_in, recipients, pay=False)
             schedule = self._catch_up(tx, schedule, now)
-            self._keep(tx, schedule)
+            keep_schedule(tx, schedule)
             balance = tx.get(ACCOUNTS, caller.account_id).credits
         return evolve(quote, credits_after=balance)
 
@@ -311,21 +312,13 @@ class Scheduling:
             schedule = evolve(schedule, next_at=next_occurrence(schedule, schedule.next_at))
         return schedule
 
-    @staticmethod
-    def _keep(tx: Transaction, schedule: Schedule) -> None:
-        """Kept while it has occurrences to come; an ended schedule leaves only its messages."""
-        if schedule.next_at is None:
-            tx.delete(SCHEDULES, schedule.id)
-        else:
-            tx.put(SCHEDULES, schedule.id, schedule)
-
     def run_schedules(self) -> int:
         """Send every occurrence the fake clock has reached; how many schedules sent."""
         now = self.clock.now()
         with self.store.transaction() as tx:
             due = [s for s in tx.rows(SCHEDULES) if s.next_at is not None and s.next_at <= now]
             for schedule in due:
-                self._keep(tx, self._catch_up(tx, schedule, now))
+                keep_schedule(tx, self._catch_up(tx, schedule, now))
         return len(due)
 
     # -- cancelling (DELETE api/v2/sms/messages/pendings and .../recurrings) ---------------------------
@@ -369,8 +362,8 @@ def _named(planned: list[PlannedSend], criteria: Mapping[str, Any], kind: Planne
 def _forget(tx: Transaction, planned: PlannedSend, account_id: str) -> None:
     """A cancelled send never went out: nothing of it stays (it was not charged, T29)."""
     if planned.kind is PlannedKind.PENDING:
-        tx.delete(QUEUE, planned.id)
+        unqueue(tx, tx.get(MESSAGES, planned.id))
         tx.delete(MESSAGES, planned.id)
         tx.delete(account_messages(account_id), planned.id)
     else:
-        tx.delete(SCHEDULES, planned.id)
+        drop_schedule(tx, planned.id)

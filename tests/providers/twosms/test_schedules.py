@@ -6,15 +6,21 @@ from datetime import UTC, datetime, timedelta
 from itertools import islice
 
 import pytest
+import yaml
 
+from mockserver import create_app
+from mockserver.errors import FixtureError
+from mockserver.providers.twosms.due import next_due
 from mockserver.providers.twosms.records import MessageType, RecurrenceEnd, Schedule
 from mockserver.providers.twosms.schedules import (
+    PlannedKind,
     days_from_mask,
     days_from_names,
     due_count,
     next_occurrence,
     occurrence_times,
     occurrences_between,
+    planned_sends,
     skip_occurrences,
 )
 
@@ -67,3 +73,103 @@ def test_a_jump_of_centuries_is_counted_not_walked_and_stops_before_the_calendar
     weekly = schedule(days=(0,))
     assert due_count(weekly, datetime(8999, 12, 31, tzinfo=UTC)) > 360_000
     assert next_occurrence(weekly, datetime(9999, 12, 31, 8, 0, tzinfo=UTC)) is None
+
+
+def _world(tmp_path, **account) -> list:
+    entry = {"id": "11111111-2222-4333-8444-555555555555", "name": "T", "credits": 10,
+             "contacts": [{"personNumber": 1, "mobile": "+15550100001"}], **account}  # fmt: skip
+    path = tmp_path / "f.yaml"
+    path.write_text(yaml.safe_dump({"twosms": {"accounts": [entry]}}))
+    return [path]
+
+
+RECURRING = {"id": "22222222-3333-4444-8555-666666666666", "content": "x", "start": "2099-01-01T08:00:00Z",
+             "recipients": [{"personNumber": 1}]}  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("account", "where"),
+    [
+        ({"recurring": [{**RECURRING, "range": "END_BY"}]}, r"/recurring/0/range: END_BY needs a lastDate"),
+        ({"recurring": [{**RECURRING, "days": ["Funday"]}]}, r"recurring/0/days/0"),
+        (
+            {"recurring": [{**RECURRING, "recipients": [{"personNumber": 9}]}]},
+            r"recurring/0/recipients/0/personNumber",
+        ),
+        (
+            {
+                "messages": [
+                    {
+                        "id": RECURRING["id"],
+                        "recipients": [{"personNumber": 1}],
+                        "replies": [{"from": "+15550100002", "text": "hi"}],
+                    }
+                ]
+            },
+            r"messages/0/replies/0/from: is not a recipient",
+        ),
+        (
+            {"templates": [{"id": RECURRING["id"], "name": "t", "text": "x", "type": "FAX"}]},
+            r"templates/0/type",
+        ),
+    ],
+)
+def test_a_bad_fixture_entry_is_refused_naming_where_it_is(tmp_path, account, where):
+    with pytest.raises(FixtureError, match=where):
+        create_app(fixtures=_world(tmp_path, **account))
+
+
+def test_fixture_pending_and_recurring_sends_are_planned(tmp_path):
+    pending = {
+        "id": "33333333-4444-4555-8666-777777777777",
+        "dateToSend": "2099-01-01T09:00:00Z",
+        "recipients": [{"personNumber": 1}],
+    }
+    app = create_app(
+        fixtures=_world(tmp_path, messages=[pending], recurring=[{**RECURRING, "days": ["Saturday"]}])
+    )
+    try:
+        with app.world.store.transaction() as tx:
+            planned = {p.id: p.next_at for p in planned_sends(tx, "11111111-2222-4333-8444-555555555555")}
+        assert planned == {
+            pending["id"]: datetime(2099, 1, 1, 9, 0, tzinfo=UTC),
+            RECURRING["id"]: datetime(2099, 1, 3, 8, 0, tzinfo=UTC),  # the first Saturday
+        }
+    finally:
+        app.world.close()
+
+
+class _Counting:
+    """A store participant that counts transactions begun."""
+
+    def __init__(self) -> None:
+        self.begun = 0
+
+    def begin(self) -> None:
+        self.begun += 1
+
+    def rollback(self) -> None: ...
+
+    def commit(self) -> None: ...
+
+
+def test_nothing_due_costs_no_transaction_and_the_due_instant_follows_the_plan():
+    app = create_app()  # the demo world: a message pending until 2099-01-01, a recurring send from 2099-01-03
+    try:
+        world, model = app.world, app.world.handlers["twosms"].model
+        assert next_due(world.store) == datetime(2099, 1, 1, 9, 0, tzinfo=UTC)
+        counting = _Counting()
+        world.store.attach(counting)
+        assert model.deliver_due() == 0
+        assert counting.begun == 0  # the check made before every 2SMS request
+        caller = model.authenticate(
+            model.issue_token("client_credentials", "demo-client", "demo-secret").token
+        )
+        model.cancel(caller, {"All": True}, PlannedKind.PENDING)
+        assert next_due(world.store) == datetime(2099, 1, 3, 8, 0, tzinfo=UTC)  # the recurring send's
+        model.cancel(caller, {"All": True}, PlannedKind.RECURRING)
+        assert next_due(world.store) is None
+        world.reset()
+        assert next_due(world.store) == datetime(2099, 1, 1, 9, 0, tzinfo=UTC)  # restored with the state
+    finally:
+        app.world.close()
