@@ -81,7 +81,6 @@ def load(path: str, *schemes: str, app=None) -> schemathesis.BaseSchema:
 JFRAMEWORK = load("/jframework/openapi.json", "BrandUrl", "AuthKey")
 TWOSMS = load("/twosms/openapi.json", "Bearer")
 ADMIN = load("/__admin/openapi.json")
-ACCEPTS = ["application/json", "application/xml"]
 
 
 def produces(case) -> set[str]:
@@ -111,12 +110,18 @@ def test_jframework(case, app):
     check(case, app)
 
 
-@pytest.mark.parametrize("accept", ACCEPTS)
 @TWOSMS.parametrize()
-def test_twosms(case, accept, app):
-    if accept not in produces(case):
+def test_twosms(case, app):
+    check(case, app, headers={"Accept": "application/json"})
+
+
+# The store and the answer's format are independent: XML answers are checked against the in-memory
+# store, the state file with JSON ones (their product doubled the suite's longest part).
+@TWOSMS.parametrize()
+def test_twosms_in_xml(case):
+    if "application/xml" not in produces(case):
         pytest.skip(f"{case.operation.label} answers only {sorted(produces(case))}")
-    check(case, app, headers={"Accept": accept})
+    check(case, APP, headers={"Accept": "application/xml"})
 
 
 # Known gap, not filtered silently: the fixture document's format lives in fixtures/schema.json
