@@ -231,8 +231,7 @@ class World:
     # -- deliveries -------------------------------------------------------------------------------
     def delivery_of(self, message: OutboxMessage) -> Delivery:
         """Where `message` stands now on the fake clock (see `mockserver.state.delivery`)."""
-        with self.store.transaction() as tx:
-            outcome = outcome_of(tx, message.provider, message.message_id, message.to)
+        outcome = outcome_of(self.store, message.provider, message.message_id, message.to)
         return status_at(outcome, message.sent_at, self.clock.now())
 
     def set_outcome(self, provider: str, message_id: str, to: str, outcome: Outcome) -> Delivery:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from mockserver.state.store import Transaction
+from mockserver.state.store import Store, Transaction
 
 OUTCOMES = "deliveries.outcomes"
 """Outcomes set by the control plane, by `key(provider, message_id, number)`."""
@@ -103,10 +103,11 @@ def key(provider: str, message_id: str, number: str) -> str:
     return f"{provider}:{message_id}:{number}"
 
 
-def outcome_of(tx: Transaction, provider: str, message_id: str | None, number: str) -> Outcome:
-    """The outcome set for this SMS by the control plane, else the number's plan."""
+def outcome_of(rows: Transaction | Store, provider: str, message_id: str | None, number: str) -> Outcome:
+    """The outcome set for this SMS by the control plane, else the number's plan; read in a
+    transaction, or from the store alone (one row: the outbox's views ask it per SMS)."""
     if message_id is not None:
-        chosen: Outcome | None = tx.get(OUTCOMES, key(provider, message_id, number))
+        chosen: Outcome | None = rows.get(OUTCOMES, key(provider, message_id, number))
         if chosen is not None:
             return chosen
     return planned(number)

@@ -223,10 +223,11 @@ class Store:
         with self._lock:
             return len(self._tables.get(table, ()))
 
-    def peek(self, table: str, key: Any) -> Any:
-        """One row now, or None; a read outside any transaction, as `count`."""
+    def get(self, table: str, key: Any, default: Any = None) -> Any:
+        """One row now, as `Transaction.get` reads it; a read outside any transaction, as `count`
+        (no participant is told)."""
         with self._lock:
-            return self._tables.get(table, {}).get(key)
+            return self._tables.get(table, {}).get(key, default)
 
     def snapshot(self) -> Snapshot:
         with self._lock:

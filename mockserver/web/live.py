@@ -107,8 +107,7 @@ class InboxStream:
 
 
 def _settles(message: OutboxMessage, world: World) -> datetime | None:
-    with world.store.transaction() as tx:
-        outcome = outcome_of(tx, message.provider, message.message_id, message.to)
+    outcome = outcome_of(world.store, message.provider, message.message_id, message.to)
     return settles_at(outcome, message.sent_at)
 
 

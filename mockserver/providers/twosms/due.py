@@ -16,7 +16,7 @@ NEXT = "next"
 
 def next_due(store: Store) -> datetime | None:
     """The earliest instant something falls due, None when nothing is planned."""
-    return store.peek(DUE, NEXT)
+    return store.get(DUE, NEXT)
 
 
 def queue(tx: Transaction, message: Message) -> None:

@@ -9,14 +9,15 @@ from mockserver.engine.render import json_response
 from mockserver.providers.twosms import envelope
 from mockserver.providers.twosms.addressbook import AddressBook, ContactPage, GroupSummary
 from mockserver.providers.twosms.model import TwoSms
-from mockserver.providers.twosms.records import Caller, Contact, MessageView, Reply, SmsTransaction
+from mockserver.providers.twosms.records import Caller, Contact, MessageView, SmsTransaction
 from mockserver.providers.twosms.report_views import (
     message_report_json,
     planned_json,
+    reply_json,
     report_filter,
     responder_json,
     said_json,
-    sort_field,
+    sorted_paging,
     template_json,
 )
 from mockserver.providers.twosms.reports import Paging, Reports
@@ -205,7 +206,7 @@ class TwoSmsHandlers:
         **filters: Any,
     ) -> Any:
         caller = self._caller(token_info)
-        paging = Paging(pagingpage, pagingno_of_records, sort_field(sortfield), sortascending_descending)
+        paging = sorted_paging(pagingpage, pagingno_of_records, sortfield, sortascending_descending)
         found = self.reports.messages(caller, report_filter(filters), paging)
         return envelope.success([message_report_json(r) for r in found], caller.client_id)
 
@@ -234,7 +235,7 @@ class TwoSmsHandlers:
         **filters: Any,
     ) -> Any:
         caller = self._caller(token_info)
-        paging = Paging(pagingpage, pagingno_of_records, sort_field(sortfield), sortascending_descending)
+        paging = sorted_paging(pagingpage, pagingno_of_records, sortfield, sortascending_descending)
         given = report_filter(filters, status_is_response=True)
         found = self.reports.responders(caller, message_id, given, paging)
         return envelope.success([responder_json(message_id.lower(), r) for r in found], caller.client_id)
@@ -288,16 +289,6 @@ def transaction_json(result: SmsTransaction) -> dict[str, str]:
         "PostTransaction": str(result.credits_after),
         "CreditsUsed": str(result.credits_used),
         "MessageText": result.message.content,
-    }
-
-
-def reply_json(message_id: str, reply: Reply) -> dict[str, Any]:
-    return {
-        "MessageID": message_id,
-        "From": reply.sender,
-        "DateInsert": dotnet_isoformat(reply.inserted),
-        "Response": reply.text,
-        "SenderSent": reply.sender_sent,
     }
 
 

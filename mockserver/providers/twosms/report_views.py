@@ -6,7 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from mockserver.providers.twosms.records import RecurrenceEnd, Reply, Template
-from mockserver.providers.twosms.reports import MessageReport, RecipientReport, ReportFilter, Seen, SortField
+from mockserver.providers.twosms.reports import (
+    MessageReport,
+    Paging,
+    RecipientReport,
+    ReportFilter,
+    Seen,
+    SortField,
+)
 from mockserver.providers.twosms.schedules import PlannedSend
 from mockserver.providers.twosms.values import parse_instant
 from mockserver.state.clock import dotnet_isoformat
@@ -37,8 +44,9 @@ def _instant(value: str | None, field: str) -> Any:
     return parse_instant(value, field) if value else None
 
 
-def sort_field(value: int | None) -> SortField:
-    return SortField(value or 0)
+def sorted_paging(page: int, per_page: int, field: int | None, ascending: bool) -> Paging:
+    """`paging.*` and `sort.*`: SortField 0 DATE when none is given, descending unless asked."""
+    return Paging(page, per_page, SortField(field or 0), ascending)
 
 
 def recipient_json(report: RecipientReport) -> dict[str, Any]:
@@ -86,15 +94,20 @@ def responder_json(message_id: str, report: RecipientReport) -> dict[str, Any]:
     }
 
 
-def said_json(message_id: str, reply: Reply) -> dict[str, Any]:
-    """One line of a conversation (MessageResponse), with when the account read it."""
-    said = {
+def reply_json(message_id: str, reply: Reply) -> dict[str, Any]:
+    """A MessageResponse, as the recipient view lists them."""
+    return {
         "MessageID": message_id,
         "From": reply.sender,
         "DateInsert": dotnet_isoformat(reply.inserted),
         "Response": reply.text,
         "SenderSent": reply.sender_sent,
     }
+
+
+def said_json(message_id: str, reply: Reply) -> dict[str, Any]:
+    """One line of a conversation: a MessageResponse, with when the account read it."""
+    said = reply_json(message_id, reply)
     if reply.read_at is not None:
         said["DateRead"] = dotnet_isoformat(reply.read_at)
     return said
