@@ -174,6 +174,13 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
     contract.add_argument(
         "--stateful", action=argparse.BooleanOptionalAction, default=True, help="run link sequences"
     )
+    contract.add_argument(
+        "--operation",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="check only this operationId (repeatable; all of the spec's by default)",
+    )
     contract.add_argument("--junit", metavar="FILE", help="write a JUnit XML report")
     contract.add_argument(
         "--report-dir",
@@ -254,6 +261,7 @@ def _contract(args: argparse.Namespace, providers: Sequence[Provider]) -> int:
         credentials,
         max_examples=args.max_examples,
         stateful=args.stateful,
+        operations=args.operation,
         junit=args.junit,
         seed=args.seed,
         report_dir=args.report_dir,

@@ -87,12 +87,14 @@ def test_contract_passes_the_fake_on_a_live_port(fake, tmp_path):
 def test_contract_passes_the_fake_2sms_with_credentials_from_the_environment(fake, tmp_path):
     env_result = subprocess.run(
         [sys.executable, "-m", "mockserver", "contract", "--provider", "twosms", "--base-url", fake.url_for("twosms"),
-         "--max-examples", "5", "--no-stateful"],
+         "--max-examples", "5", "--no-stateful", "--operation", "update_message", "--operation", "get_account"],
         capture_output=True, text=True, timeout=600, check=False, cwd=tmp_path,
         env={**__import__("os").environ, "MOCKSERVER_CLIENT_ID": "demo-client", "MOCKSERVER_CLIENT_SECRET": "demo-secret"},
     )  # fmt: skip
     assert env_result.returncode == 0, env_result.stdout[-3000:] + env_result.stderr[-2000:]
     assert "PUT /api/v1/sms/messages/{messageID}" in env_result.stdout
+    assert "GET /api/v1/admin/accounts" in env_result.stdout
+    assert "POST /api/v2/sms/messages" not in env_result.stdout  # only the operations asked for
 
 
 @pytest.mark.parametrize(
@@ -120,3 +122,12 @@ def test_contract_says_which_credentials_are_missing():
     result = contract("--provider", "twosms", "--base-url", "http://127.0.0.1:9")
     assert result.returncode != 0
     assert "--client-id" in result.stderr
+
+
+def test_an_operation_the_spec_lacks_is_a_usage_error():
+    result = contract(
+        "--provider", "jframework", "--base-url", "http://127.0.0.1:9", "--brand-url", "b", "--auth-key", "k",
+        "--operation", "list_sms_settings", "--operation", "no_such_operation",
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "jframework.yaml has no operation no_such_operation"

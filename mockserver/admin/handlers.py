@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from mockserver.engine.faults import FaultRule
 from mockserver.errors import FixtureError, HttpProblem
 from mockserver.fixtures import FixtureDocument, parse_document
-from mockserver.state.clock import isoformat, parse_instant
+from mockserver.state.clock import ClockOutOfRange, isoformat, parse_instant
 from mockserver.state.delivery import FINAL_STATUSES, DeliveryStatus, Outcome
 from mockserver.state.journal import MASK, SECRET_FIELDS, JournalEntry
 from mockserver.state.outbox import OutboxMessage, OutboxQuery
@@ -278,8 +278,8 @@ class AdminHandlers:
                 clock.advance(_duration(body["advance"], "advance"))
             else:
                 clock.unfreeze()
-        except OverflowError:
-            raise AdminError(409, "That would take the clock past the year 9999.") from None
+        except ClockOutOfRange as refused:
+            raise AdminError(400, str(refused)) from None
         return await self.get_clock()
 
     # -- tenants ----------------------------------------------------------------------------------
@@ -300,14 +300,17 @@ def _duration(value: object, name: str) -> timedelta:
     """ISO 8601 (`PT8H`, `P1DT30M`) or a number of seconds, possibly negative."""
     text = str(value).strip()
     try:
-        return timedelta(seconds=float(text))
-    except ValueError:
-        pass
-    match = _DURATION.match(text)
-    if match is None or text in ("P", "PT"):
-        raise AdminError(400, f"{name}: {value!r} is neither seconds nor an ISO 8601 duration like PT8H.")
-    parts = {k: float(v) for k, v in match.groupdict().items() if v}
-    return timedelta(**parts)
+        try:
+            return timedelta(seconds=float(text))
+        except ValueError:
+            pass
+        match = _DURATION.match(text)
+        if match is None or text in ("P", "PT"):
+            raise AdminError(400, f"{name}: {value!r} is neither seconds nor an ISO 8601 duration like PT8H.")
+        parts = {k: float(v) for k, v in match.groupdict().items() if v}
+        return timedelta(**parts)
+    except OverflowError:
+        raise AdminError(400, f"{name}: {value!r} is longer than a duration can be.") from None
 
 
 def _plain(value: Any, name: str = "") -> Any:

@@ -11,6 +11,7 @@ costs milliseconds, not seconds).
 from __future__ import annotations
 
 import json
+import re
 import typing as t
 
 import jsonschema_rs
@@ -304,11 +305,41 @@ def decode_json(raw: bytes, encoding: str = "utf-8") -> t.Any:
             if not _holds_float(value):
                 return value
     try:
-        return json.loads(text)
+        value = json.loads(text)
     except RecursionError:
         raise InvalidInput([Problem("the JSON body is nested too deeply")]) from None
     except ValueError as exc:
         raise InvalidInput([Problem(f"the body is not valid JSON: {one_line(exc)}")]) from None
+    if "\\u" in text:  # only an escape can make a lone surrogate: UTF-8 itself cannot carry one
+        refuse_lone_surrogates(value)
+    return value
+
+
+def refuse_lone_surrogates(value: t.Any, what: str = "the body") -> None:
+    """InvalidInput naming where `value` holds a lone UTF-16 surrogate (`"\\ud800"`): text no
+    UTF-8 answer, store or page can carry, so it is refused where it is read, not met later as a
+    500. A pair (`"\\ud83d\\ude00"`) is one character by then, and passes."""
+    stack: list[tuple[str, t.Any]] = [("", value)]
+    while stack:
+        pointer, current = stack.pop()
+        if isinstance(current, str):
+            if not current.isascii() and _SURROGATE.search(current):
+                raise InvalidInput(
+                    [Problem(f"{what} holds a lone UTF-16 surrogate, which is not text", pointer or "/")]
+                )
+        elif isinstance(current, dict):
+            for key, item in current.items():
+                name = key if isinstance(key, str) else str(key)
+                stack += [(f"{pointer}/{_escape(name)}", name), (f"{pointer}/{_escape(name)}", item)]
+        elif isinstance(current, list):
+            stack += [(f"{pointer}/{i}", item) for i, item in enumerate(current)]
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(name: str) -> str:
+    return name.replace("~", "~0").replace("/", "~1")
 
 
 ORJSON_BELOW = 16 * 1024

@@ -8,6 +8,30 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 
+EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
+LATEST = datetime(8999, 12, 31, 23, 59, 59, tzinfo=UTC)
+"""The fake time stays within these, the years the control plane's `freeze` accepts: a thousand
+years short of what `datetime` can hold, so that every rule adding a lifetime, a delay or a
+recurrence to the fake time stays within it (they add at most a few years)."""
+
+
+class ClockOutOfRange(ValueError):
+    """A setting that would take the fake time outside EARLIEST..LATEST (nothing changed)."""
+
+    def __init__(self, instant: datetime | None) -> None:
+        where = "past datetime's range" if instant is None else isoformat(instant)
+        super().__init__(
+            f"That would take the clock to {where}: the fake time stays between "
+            f"{isoformat(EARLIEST)} and {isoformat(LATEST)}."
+        )
+
+
+def _within(instant: datetime) -> datetime:
+    if not EARLIEST <= instant <= LATEST:
+        raise ClockOutOfRange(instant)
+    return instant
+
+
 class Clock:
     """Time source for every model. Tests freeze it; the control plane moves it.
 
@@ -59,14 +83,19 @@ class Clock:
         instant = at if at is not None else self.now()
         if instant.tzinfo is None:
             raise ValueError("a frozen instant must carry a timezone")
+        instant = _within(instant.astimezone(UTC))
         with self._lock:
-            self._setting = (instant.astimezone(UTC), self._setting[1])
+            self._setting = (instant, self._setting[1])
         self._moved()
 
     def advance(self, delta: timedelta) -> None:
-        """Move time forward (or back) by `delta`, frozen or not."""
+        """Move time forward (or back) by `delta`, frozen or not; ClockOutOfRange past the bounds."""
         with self._lock:
             frozen_at, offset = self._setting
+            try:
+                _within((frozen_at or datetime.now(UTC) + offset) + delta)
+            except OverflowError:
+                raise ClockOutOfRange(None) from None
             if frozen_at is not None:
                 self._setting = (frozen_at + delta, offset)
             else:

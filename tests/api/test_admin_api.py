@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from tests.conftest import ADMIN, twosms_token
+from tests.conftest import ADMIN, TWOSMS_DEMO, twosms_token
 
 SMS = "/api/v1/app-integrations/sms"
 
@@ -327,6 +327,23 @@ def test_clock_freeze_advance_unfreeze(admin):
     assert admin.post("/clock", json={"unfreeze": True}).json()["frozen"] is False
     for bad in ({"advance": "soon"}, {"freeze": "tomorrow"}, {}, {"advance": "PT1H", "unfreeze": True}):
         assert admin.post("/clock", json=bad).status_code == 400
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"advance": "-999999999"}, {"advance": "P99999D"}, {"advance": "PT999999H"}],
+)
+def test_the_clock_refuses_a_setting_past_its_bounds_in_words_and_keeps_working(server, admin, setting):
+    admin.post("/clock", json={"freeze": "2030-01-01T00:00:00Z"})
+    for _ in range(64):  # as many times as it took to overflow it
+        refused = admin.post("/clock", json=setting)
+        if refused.status_code != 200:
+            break
+    assert refused.status_code == 400, refused.text
+    assert "stays between 1900-01-01T00:00:00Z and 8999-12-31T23:59:59Z" in refused.json()["errors"][0]
+    assert admin.get("/clock").status_code == 200
+    token = httpx.post(f"{server.url}/twosms/Token", data={"grant_type": "client_credentials", **TWOSMS_DEMO})
+    assert token.status_code == 200 and httpx.get(f"{server.url}/_/inbox").status_code == 200
 
 
 def test_advancing_the_clock_delivers_queued_messages_and_expires_tokens(server, admin):

@@ -1,4 +1,5 @@
-"""A JSON body is read as `json.loads` reads it, though orjson reads it first (speed)."""
+"""A JSON body is read as `json.loads` reads it, though orjson reads it first (speed), except that
+text no UTF-8 answer can carry (a lone surrogate) is refused where it is read."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ EDGES = [
     "[1e400]",  # json: infinity
     "[NaN]",  # json takes it, orjson does not
     "[-Infinity]",
-    '"\\ud800"',  # a lone surrogate: json takes it
+    '"\\ud800"',  # a lone surrogate: json takes it, we refuse it
+    '{"k\\udc00": 1}',  # in a name too
+    '["\\ud83d\\ude00"]',  # a pair is one character, and passes
     '{"a": 1, "a": 2}',
     "[-0]",
     "[1.0, 0.1, 1E2]",
@@ -31,7 +34,11 @@ EDGES = [
 
 def _as_json_reads(text: str) -> tuple[str, object]:
     try:
-        return "value", json.loads(text)
+        value = json.loads(text)
+        json.dumps(value, ensure_ascii=False).encode("utf-8")  # what an answer would have to do
+        return "value", value
+    except UnicodeEncodeError:
+        return "error", "the body holds a lone UTF-16 surrogate, which is not text"
     except RecursionError:
         return "error", "the JSON body is nested too deeply"
     except ValueError as exc:
@@ -71,3 +78,13 @@ def test_a_big_body_reads_as_json_loads_reads_it():
 
 def test_an_integer_past_64_bits_stays_an_integer():
     assert decode_json(b'{"n": 123456789012345678901234567890}') == {"n": 123456789012345678901234567890}
+
+
+@pytest.mark.parametrize(
+    ("text", "pointer"),
+    [('{"a": "\\ud800"}', "/a"), ('{"a": [1, {"b~/": "x\\udfff"}]}', "/a/1/b~0~1"), ('"\\udbff"', "/")],
+)
+def test_a_lone_surrogate_is_refused_naming_where_it_is(text, pointer):
+    with pytest.raises(InvalidInput) as refused:
+        decode_json(text.encode())
+    assert [p.field for p in refused.value.problems] == [pointer]
