@@ -180,4 +180,3 @@ def print_table(results: list[OperationResult]) -> None:
     for r in results:
         failures = "; ".join(sorted(r.failures)) or "-"
         print(f"{r.label:<{width}}  {r.cases:>11}  {failures}")
-

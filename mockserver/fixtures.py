@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -11,9 +10,14 @@ from typing import Any
 
 import yaml
 
-from mockserver.engine.validation import compile_validator, explained_errors
+from mockserver.engine.validation import (
+    InvalidInput,
+    compile_validator,
+    explained_errors,
+    refuse_lone_surrogates,
+)
 from mockserver.errors import FixtureError, Problem, did_you_mean
-from mockserver.resources import load_yaml
+from mockserver.fixture_yaml import FixtureYamlError, load_fixture_yaml
 
 
 @dataclass(frozen=True, slots=True)
@@ -22,28 +26,14 @@ class FixtureDocument:
     data: dict[str, Any]
 
 
-def _plain(value: Any) -> Any:
-    """YAML turns unquoted timestamps into datetimes; the format speaks ISO 8601 strings."""
-    if isinstance(value, dt.datetime):
-        return (value if value.tzinfo else value.replace(tzinfo=dt.UTC)).isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
 def _load(text: str | bytes) -> Any:
     # JSON is (nearly) a subset of YAML and parses ~100x faster: a big generated fixture file is JSON.
-    # JSON has no timestamps, so only YAML's result needs turning into plain values.
     if text.lstrip()[:1] in ("{", b"{"):
         try:
             return json.loads(text)  # not orjson: it reads an integer past 64 bits as a float
         except ValueError:
             pass  # YAML flow style, or a real syntax error that YAML will describe
-    return _plain(load_yaml(text))
+    return load_fixture_yaml(text)
 
 
 def parse_document(text: str | bytes, source: str) -> FixtureDocument:
@@ -54,9 +44,15 @@ def parse_document(text: str | bytes, source: str) -> FixtureDocument:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        raise FixtureError([f"{source}: /: not valid YAML or JSON{where}: {problem}"]) from None
+        what = "cannot be a fixture" if isinstance(exc, FixtureYamlError) else "not valid YAML or JSON"
+        raise FixtureError([f"{source}: /: {what}{where}: {problem}"]) from None
     except RecursionError:
         raise FixtureError([f"{source}: /: the document is nested too deeply"]) from None
+    if ("\\u" if isinstance(text, str) else b"\\u") in text:  # only JSON's escapes make one
+        try:
+            refuse_lone_surrogates(data, "the document")
+        except InvalidInput as refused:
+            raise FixtureError([f"{source}: {p.field}: {p.message}" for p in refused.problems]) from None
     return FixtureDocument(source, data if data is not None else {})
 
 

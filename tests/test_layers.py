@@ -18,7 +18,7 @@ LAYERS: list[tuple[str, ...]] = [
     ("mockserver.version", "mockserver.errors", "mockserver.resources", "mockserver.settings"),
     ("mockserver.engine", "mockserver.state"),
     ("mockserver.providers",),
-    ("mockserver.registry", "mockserver.fixtures", "mockserver.world"),
+    ("mockserver.registry", "mockserver.fixtures", "mockserver.fixture_yaml", "mockserver.world"),
     ("mockserver.admin", "mockserver.web", "mockserver.guard"),
     ("mockserver.app",),
     (

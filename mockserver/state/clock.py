@@ -7,7 +7,6 @@ import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
-
 EARLIEST = datetime(1900, 1, 1, tzinfo=UTC)
 LATEST = datetime(8999, 12, 31, 23, 59, 59, tzinfo=UTC)
 """The fake time stays within these, the years the control plane's `freeze` accepts: a thousand

@@ -73,7 +73,9 @@ def test_an_xml_character_reference_to_a_surrogate_is_refused(server, twosms, st
         f"<Response>Hi {reference}</Response></MessageResponse>"
     )
     answer = twosms.post(
-        "/api/v1/sms/messages/replies", content=xml, headers={"Content-Type": "text/xml", "Accept": "text/xml"}
+        "/api/v1/sms/messages/replies",
+        content=xml,
+        headers={"Content-Type": "text/xml", "Accept": "text/xml"},
     )
     assert answer.status_code == 400, answer.text
     assert envelope(answer)["Error"]["ErrorCode"] == "INVALID_REQUEST"
@@ -86,6 +88,8 @@ def test_percent_encoded_surrogates_in_forms_queries_and_paths_never_reach_a_500
     sent = twosms.post(
         "/api/v2/sms/messages", content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
     )
-    queried = httpx.get(f"{server.url_for('jframework')}/api/v1/app-integrations?keywords={encoded}", headers=ADMIN)
+    queried = httpx.get(
+        f"{server.url_for('jframework')}/api/v1/app-integrations?keywords={encoded}", headers=ADMIN
+    )
     pathed = httpx.get(f"{server.url_for('jframework')}/api/v1/app-integrations/sms/{encoded}", headers=ADMIN)
     assert [a.status_code for a in (sent, queried, pathed)] == [200, 200, 404], sent.text
