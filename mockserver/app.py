@@ -66,7 +66,11 @@ class MockApp(Router):
             ApiMount(p.name, self._provider_api(p, specs[p.name]), docs) for p in world.providers.values()
         ]
         admin = self._admin_api()
-        routes.append(ApiMount(ADMIN, AdminGuard(admin, self.guard, known=_known_to(admin.routes)), docs))
+        # The control plane's Swagger UI and spec are behind the admin token like the rest of it.
+        admin_docs = PageGuard(docs, self.guard, public=lambda path: False)
+        routes.append(
+            ApiMount(ADMIN, AdminGuard(admin, self.guard, known=_known_to(admin.routes)), admin_docs)
+        )
         served = {n: {"path": self.paths[n], "engine": self.engines[n]} for n in self.engines}
         pages = _unmounted(PageGuard(WebUI(world, f"/{ADMIN}", served), self.guard, public=self._public_page))
         routes += [Route("/", pages), Mount("/_", app=pages)]

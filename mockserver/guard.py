@@ -6,7 +6,10 @@ received (cross-site request forgery and DNS rebinding), so:
 - the `Host` must be an IP address, `localhost`, or a name given with `--allowed-host`;
 - an `Origin`, when a browser sends one, must be this server's own;
 - a request that changes state must say it sends JSON or YAML (`Content-Type`): a cross-site page
-  cannot send that without a CORS preflight, which the fake never grants;
+  cannot send that without a CORS preflight, which the fake never grants. A request with no body
+  at all (`curl -X POST .../reset`) needs none, unless a browser says it comes from another site
+  (`Sec-Fetch-Site`); a bodyless cross-site request from a page also carries an `Origin`, which
+  the site rules refuse first;
 - with `--admin-token` (or MOCKSERVER_ADMIN_TOKEN), the admin API wants `Authorization: Bearer
   <token>` and the web pages the cookie that opening them once with `?token=<token>` sets.
 
@@ -20,7 +23,7 @@ import ipaddress
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from http.cookies import SimpleCookie
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
 from starlette.datastructures import Headers
 from starlette.responses import Response
@@ -46,19 +49,19 @@ class Guard:
     def check_admin(self, method: str, headers: Mapping[str, str]) -> None:
         """HttpProblem (401 or 415) unless the control plane may serve this request; the site
         rules (`check_site`) are checked first, by the caller, for pages and admin alike."""
-        if self.token is not None and not (self._bearer(headers) or self.cookie_ok(headers)):
+        if self.token is not None and not (self.bearer_ok(headers) or self.cookie_ok(headers)):
             raise HttpProblem(
                 401,
                 "The admin API needs the admin token: Authorization: Bearer <token>.",
                 headers={"WWW-Authenticate": 'Bearer realm="mockserver-admin"'},
             )
-        if method not in READ_ONLY:
+        if method not in READ_ONLY and not _bodyless_and_not_cross_site(headers):
             media_type = headers.get("content-type", "").split(";", 1)[0].strip().lower()
             if media_type not in SENDABLE_TYPES:
                 raise HttpProblem(
                     415,
-                    "A request that changes the fake must send JSON (or YAML for fixtures): "
-                    "-H 'Content-Type: application/json' -d '{}' when there is nothing to send.",
+                    "A request that changes the fake must send JSON (or YAML for fixtures), or no "
+                    "body at all from anything but another site's page.",
                     field="header:Content-Type",
                 )
 
@@ -86,7 +89,7 @@ class Guard:
             return False
         return True
 
-    def _bearer(self, headers: Mapping[str, str]) -> bool:
+    def bearer_ok(self, headers: Mapping[str, str]) -> bool:
         scheme, _, value = headers.get("authorization", "").partition(" ")
         return scheme.lower() == "bearer" and self.matches(value.strip())
 
@@ -104,6 +107,16 @@ class Guard:
     def matches(self, value: str) -> bool:
         """Whether `value` is the admin token (compared in constant time)."""
         return self.token is not None and hmac.compare_digest(value.encode(), self.token.encode())
+
+
+def _bodyless_and_not_cross_site(headers: Mapping[str, str]) -> bool:
+    """No body, no Content-Type, and no browser saying the request comes from another site."""
+    bodyless = headers.get("content-length", "0").strip() == "0" and "transfer-encoding" not in headers
+    return (
+        bodyless
+        and "content-type" not in headers
+        and headers.get("sec-fetch-site", "same-origin").lower() in ("same-origin", "none")
+    )
 
 
 def plain_error_body(status: int, problems: list[Problem]) -> bytes:
@@ -141,8 +154,9 @@ class AdminGuard:
 
 
 class PageGuard:
-    """Middleware before the web pages: the site rules; with an admin token, the cookie that
-    `?token=` sets (pages `public` says are part of the fake's public face need none)."""
+    """Middleware before the web pages and the control plane's Swagger UI: the site rules; with an
+    admin token, the cookie that `?token=` sets or the bearer token (pages `public` says are part
+    of the fake's public face need none)."""
 
     def __init__(self, app: ASGIApp, guard: Guard, public: Callable[[str], bool]) -> None:
         self.app, self.guard, self.public = app, guard, public
@@ -168,12 +182,19 @@ class PageGuard:
         query = dict(parse_qsl(scope.get("query_string", b"").decode("latin-1")))
         given = query.pop("token", None)
         if given is not None and self.guard.matches(given):
-            location = scope["path"] + (f"?{urlencode(query)}" if query else "")
+            location = own_path(scope["path"]) + (f"?{urlencode(query)}" if query else "")
             cookie = f"{COOKIE}={given}; Path=/; HttpOnly; SameSite=Strict"
             return Response(b"", 303, {"Location": location, "Set-Cookie": cookie}, media_type="text/plain")
-        if self.guard.cookie_ok(headers):
+        if self.guard.cookie_ok(headers) or self.guard.bearer_ok(headers):
             return None
         return Response(TOKEN_PAGE, 401, media_type="text/html; charset=utf-8")
+
+
+def own_path(path: str) -> str:
+    """`path` as a Location that can only lead to this server: percent-encoded (a header is
+    ASCII), and one leading slash (`//evil.example/` would be another host to a browser, and
+    `/\\evil.example/` too: the backslash is encoded)."""
+    return "/" + quote(path, safe="/:@!$&'()*+,;=~").lstrip("/")
 
 
 TOKEN_PAGE = (

@@ -9,8 +9,11 @@ from mockserver import resources
 from mockserver.providers.base import Provider
 
 EMPTY_JSON_BODY = {
-    "description": "`{}`: every change to the fake declares JSON, so no other site's page can send one.",
-    "required": True,
+    "description": (
+        "Nothing, or `{}`: a change to the fake either has no body (and no browser says it comes from "
+        "another site) or declares JSON, so no other site's page can send one."
+    ),
+    "required": False,
     "content": {"application/json": {"schema": {"type": "object", "maxProperties": 0}}},
 }
 
