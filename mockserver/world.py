@@ -100,12 +100,18 @@ class World:
 
     def _start(self, fixtures: Sequence[str | Path] | None) -> Snapshots:
         if self.state_file is not None and self.resumed:
-            return self._bind(FileSnapshots.load(self, self.state_file))
+            try:
+                kept = FileSnapshots.load(self, self.state_file)
+            except Exception as exc:  # a damaged page or record: refused, the file as it was
+                raise self.state_file.refusal(exc) from exc
+            self.state_file.claim()
+            return self._bind(kept)
         paths = [resources.default_fixtures()] if fixtures is None else [fixture_path(f) for f in fixtures]
         documents = [read_document(p) for p in paths]
         self._refuse_if_invalid(documents)
         self._apply(documents)
         if self.state_file is not None:
+            self.state_file.claim()
             return self._bind(FileSnapshots.write(self, self.state_file, BASELINE))
         kept = MemorySnapshots(self)
         kept.save(BASELINE)

@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import random
 import sqlite3
 import subprocess
 import sys
@@ -295,6 +296,42 @@ def test_a_damaged_file_is_refused_and_left_untouched(tmp_path, damage):
     before = digest(path)
     with pytest.raises(StateFileError, match=r"damaged|not a mockserver state file"):
         world(path)
+    assert digest(path) == before
+
+
+def damaged_in_its_middle(tmp_path: Path) -> Path:
+    """A world closed cleanly, then 8 KiB of (seeded) random bytes written over its middle pages,
+    as the red-team run did at offset 221184: a file that opens, whose damage shows only when read."""
+    path = tmp_path / "world.db"
+    first = world(path)
+    for n in range(300):  # 3 credits each, of the demo account's 1,000
+        send(first, f"message {n} " + "x" * 300)
+    first.close()
+    data = bytearray(path.read_bytes())
+    offset = len(data) // 2 // 4096 * 4096
+    data[offset : offset + 8192] = random.Random(26).randbytes(8192)
+    path.write_bytes(bytes(data))
+    return path
+
+
+def test_a_file_damaged_in_its_middle_is_refused_before_anything_is_written_to_it(tmp_path):
+    path = damaged_in_its_middle(tmp_path)
+    before = digest(path)
+    with pytest.raises(StateFileError, match="damaged.*left untouched"):
+        world(path)
+    assert digest(path) == before
+    assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
+
+
+def test_serve_refuses_a_file_damaged_in_its_middle_with_exit_2_and_no_traceback(tmp_path):
+    path = damaged_in_its_middle(tmp_path)
+    before = digest(path)
+    done = subprocess.run(
+        [sys.executable, "-m", "mockserver", "serve", "--port", "0", "--state", str(path)],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 2, done.stderr
+    assert "Traceback" not in done.stderr and "damaged" in done.stderr
     assert digest(path) == before
 
 
