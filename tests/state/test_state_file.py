@@ -317,7 +317,7 @@ def damaged_in_its_middle(tmp_path: Path) -> Path:
 def test_a_file_damaged_in_its_middle_is_refused_before_anything_is_written_to_it(tmp_path):
     path = damaged_in_its_middle(tmp_path)
     before = digest(path)
-    with pytest.raises(StateFileError, match="damaged.*left untouched"):
+    with pytest.raises(StateFileError, match=r"damaged.*left untouched"):
         world(path)
     assert digest(path) == before
     assert not Path(f"{path}-wal").exists() or Path(f"{path}-wal").stat().st_size == 0
