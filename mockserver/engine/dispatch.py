@@ -395,7 +395,7 @@ def _parsed_body(plan: Plan, exchange: Exchange) -> Any:
     if definition.binder is not None:
         value, warnings = definition.bind(value, media_type)
         exchange.warnings = warnings or None
-    problems = definition.problems(value)
+    problems = definition.problems(value, media_type)
     if problems:
         raise InvalidInput(problems)
     return value

@@ -122,11 +122,38 @@ class Body:
             return value, []
         return self.binder.bind(value, xml_root=self.xml_root if is_xml(media_type) else None)
 
-    def problems(self, value: Any) -> list[Problem]:
-        """Undecoded bytes (a type with no decoder under a range like `*/*`) go unchecked, as in Connexion."""
+    def problems(self, value: Any, media_type: str = "") -> list[Problem]:
+        """Undecoded bytes (a type with no decoder under a range like `*/*`) go unchecked, as in
+        Connexion. For an XML body, each names where it is as an XML path in the client's own
+        element names (`/MessageDetails/ID`), as its warnings do, not by the JSON names."""
         if self.check is None or isinstance(value, bytes):
             return []
-        return self.check.problems(value)
+        found = self.check.problems(value)
+        if found and is_xml(media_type):
+            schema = self.check.schema
+            return [Problem(p.message, xml_path(schema, p.field, self.xml_root)) for p in found]
+        return found
+
+
+def xml_path(schema: dict, pointer: str | None, root: str) -> str | None:
+    """A JSON pointer into a value decoded from XML, as the XML path of element names."""
+    if pointer is None or not pointer.startswith("/"):
+        return pointer
+    parts, node = [] if root == "*" else [root], schema
+    for segment in (s.replace("~1", "/").replace("~0", "~") for s in pointer[1:].split("/") if s):
+        merged = xmlcodec.merged_all_of(node)
+        sub = merged.get("properties", {}).get(segment)
+        if isinstance(sub, dict):
+            xml = xmlcodec.merged_all_of(sub).get("xml", {})
+            parts.append(xml.get("name", segment))
+            node = sub
+        elif isinstance(merged.get("items"), dict) and segment.isdigit():
+            parts.append(segment)  # the item's place, as the pointer has it
+            node = merged["items"]
+        else:
+            parts.append(segment)  # not a declared member: the name the client sent
+            node = {}
+    return "/" + "/".join(parts)
 
 
 def _body(

@@ -120,9 +120,13 @@ def _decode_object(element: etree._Element, node: Node) -> dict[str, Any]:
         tag = _local_name(child)
         known = by_element.get(tag)
         if known is None:
-            if tag in result:
+            # Unknown: kept, so the schema can refuse it (or the binding ignore it, saying so). An
+            # element named as a member's JSON name (`<messageId>` where the member is `<ID>`) is
+            # not that member: XML names match exactly. It is kept as `<messageId>`.
+            key = f"<{tag}>" if tag in node.schema.get("properties", ()) else tag
+            if key in result:
                 raise XMLDecodeError(f"<{tag}> appears more than once")
-            result[tag] = child.text or ""  # unknown: kept, so the schema can refuse it
+            result[key] = child.text or ""
             continue
         name, prop, repeated = known
         if repeated:

@@ -80,13 +80,15 @@ def test_a_malformed_quick_recipient_is_nobody_to_reach(server):
     failed(response, 404, "CONTACT_NOT_FOUND")
 
 
-def test_the_clock_refuses_to_overflow_with_a_409(server):
-    """ST202/500 guard: a valid freeze near year 9000 plus a valid advance overflowed datetime."""
+def test_the_clock_refuses_to_pass_its_bound_with_a_400(server):
+    """ST202/500 guard: a valid freeze near year 9000 plus valid advances overflowed datetime; the
+    fake time now stays within the years freeze accepts (issue 26, point 2)."""
     admin = f"{server.url}/__admin/clock"
-    assert httpx.post(admin, json={"freeze": "8999-12-31T00:00:00Z"}).status_code == 200
+    assert httpx.post(admin, json={"freeze": "8000-01-01T00:00:00Z"}).status_code == 200
     steps = [httpx.post(admin, json={"advance": "P99999D"}) for _ in range(4)]  # 273 years each
-    assert [r.status_code for r in steps] == [200, 200, 200, 409]
-    assert "9999" in steps[-1].json()["errors"][0]
+    assert [r.status_code for r in steps] == [200, 200, 200, 400]
+    assert "8999-12-31T23:59:59Z" in steps[-1].json()["errors"][0]
+    assert httpx.get(admin).json()["now"].startswith("8821-")
 
 
 def test_a_fault_rule_without_an_action_is_refused_by_the_spec(server):

@@ -471,7 +471,8 @@ def test_an_xml_integer_in_other_digits_is_not_a_number(twosms, state):
 
 @pytest.mark.parametrize("value", [15556067918539843584, 3_000_000_000, 2**31, -(2**31) - 1])
 def test_an_integer_past_int32_is_the_same_400_in_json_and_xml(twosms, state, value):
-    """.NET's `int` holds 32 bits: `format: int32` in the spec, enforced alike in both formats."""
+    """.NET's `int` holds 32 bits: `format: int32` in the spec, enforced alike in both formats,
+    each naming the member in its own names (a JSON pointer; an XML path)."""
     before = state()
     as_json = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", json=details(NoOfReads=value))
     xml = details_xml(details(NoOfReads=1)).replace(b"<NoOfReads>1<", f"<NoOfReads>{value}<".encode())
@@ -481,8 +482,8 @@ def test_an_integer_past_int32_is_the_same_400_in_json_and_xml(twosms, state, va
         headers={"Content-Type": "application/xml", "Accept": "application/json"},
     )
     reasons = [failed(answer, 400, "INVALID_REQUEST") for answer in (as_json, as_xml)]
-    assert reasons[0] == reasons[1]
-    assert "/NoOfReads: must be at" in reasons[0]
+    assert reasons[0] == reasons[1].replace("/MessageDetails/NoOfReads", "/NoOfReads")
+    assert "/NoOfReads: must be at" in reasons[0] and "/MessageDetails/NoOfReads: must be at" in reasons[1]
     assert state() == before
 
 
@@ -540,6 +541,34 @@ def test_a_reply_from_a_stranger_or_to_an_expired_message_is_refused(twosms, sta
     late = {"MessageID": EXPIRED_MESSAGE, "From": "+15550100016", "Response": "hi"}
     failed(twosms.post(f"{MESSAGES}/replies", json=late), 409, "MESSAGE_EXPIRED")
     assert state() == before
+
+
+def test_an_xml_update_naming_the_id_by_its_json_name_is_a_400_in_xml_names(server, twosms, state):
+    """`<messageId>` is not `<ID>` (XmlSerializer matches names exactly): it is ignored with a
+    client warning, so the required `<ID>` is missing, and the 400 names it as the XML client
+    wrote the document, `/MessageDetails/ID` (issue 26, point 13)."""
+    before = state()
+    xml = details_xml(details()).replace(b"<ID>", b"<messageId>").replace(b"</ID>", b"</messageId>")
+    headers = {"Content-Type": "application/xml", "Accept": "application/xml"}
+    answer = twosms.put(f"{MESSAGES}/{DEMO_MESSAGE}", content=xml, headers=headers)
+    reason = failed(answer, 400, "INVALID_REQUEST")
+    assert reason == "The request is invalid. /MessageDetails/ID: is required", reason
+    assert answer.headers["x-mockserver-warnings"] == "1"
+    [warning] = server.journal.warnings()
+    assert (
+        " unknown-member /MessageDetails/messageId: 'messageId' is the JSON name; in XML the member is <ID>"
+        in warning
+    )
+    assert state() == before
+
+
+def test_a_form_expire_with_one_plain_message_id_is_a_one_item_list(twosms):
+    """`MessageIDs=<guid>` once: Web API's collection binding reads it as one item (issue 26, 14)."""
+    form = f"MessageIDs={DEMO_MESSAGE}&Delete=true"
+    answer = twosms.request(
+        "DELETE", MESSAGES, content=form, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
+    assert ok(answer) == {"NoOfMessages": "1"}
 
 
 # -- T12: bulk expire ------------------------------------------------------------------------------

@@ -168,6 +168,12 @@ def _client_name(member: _Member, key: str, xml: bool) -> str:
 
 
 def _unknown(binder: Binder, path: list[str], key: str, xml: bool) -> ClientWarning:
+    if xml and key.startswith("<") and key.endswith(">"):  # a member's JSON name as an element
+        name = key[1:-1]
+        element = binder.members[name].element if binder.members and name in binder.members else "?"
+        return _warning(
+            "unknown-member", path, name, xml, f"is the JSON name; in XML the member is <{element}>; ignored"
+        )
     if xml:
         element = next((e for e in binder.by_element if e.lower() == key.lower()), None)
         if element is not None:  # XmlSerializer matches names exactly: a wrong case is not a member

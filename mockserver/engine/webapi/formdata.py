@@ -3,8 +3,10 @@
 Only under the Web API 2 profile (2SMS); every other form body is read as Connexion reads it
 (flat fields, plan.py). Names are paths written as jQuery's `$.param` writes them: `Options[Sender]=x`
 is `{"Options": {"Sender": "x"}}`, `MessageIDs[]=a&MessageIDs[]=b` and `MessageIDs[0]=a` are arrays,
-and a plain name given twice is an array too. Nested brackets, an unmatched bracket, or a name used
-both as a value and as an object is a 400, as that formatter refuses them. Values are text converted
+and a plain name given twice is an array too; given once where the model declares a collection, it is
+a one-item one (the formatter hands the form to model binding, whose collection binder reads it so).
+Nested brackets, an unmatched bracket, or a name used both as a value and as an object is a 400, as
+that formatter refuses them. Values are text converted
 to the schema's type as .NET's type converters convert them (integers in ASCII digits, `true`/`false`
 in any case, enums by name in any case or by number). An empty value stays an empty string, as `""`
 does in JSON (model binding would make it null, then refuse it where the model requires a value; the
@@ -112,9 +114,11 @@ def _typed(value: Any, schema: dict) -> Any:
     schema = merged_all_of(schema)
     if isinstance(value, dict):
         return _typed_object(value, schema)
+    items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
     if isinstance(value, list):
-        items = schema.get("items") if isinstance(schema.get("items"), dict) else {}
         return [_typed(v, items) for v in value]
+    if schema.get("type") == "array":  # `MessageIDs=a` once: a one-item collection, as model binding reads it
+        return [_scalar(value, merged_all_of(items))]
     return _scalar(value, schema)
 
 

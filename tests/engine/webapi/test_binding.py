@@ -71,3 +71,24 @@ def test_xml_names_match_exactly_and_warnings_name_xml_paths():
 def test_json_pointers_escape_slash_and_tilde():
     _, warnings = bind({"Content": "a", "a/b~c": 1}, compile_binder(SCHEMA))
     assert codes(warnings) == [("unknown-member", "/a~1b~0c")]
+
+
+def test_an_element_named_as_a_members_json_name_is_not_that_member():
+    """`<Options>` where the member's element is `<Opts>`: XmlSerializer matches element names
+    exactly, so it is an unknown element, said as such, never read as the member (issue 26, 13)."""
+    from lxml import etree
+
+    from mockserver.engine.profile import PLAIN_OPENAPI
+    from mockserver.engine.xmlread import decode
+    from mockserver.engine.xmlschema import Nodes
+
+    root = etree.fromstring(
+        b"<SmsMessage><Content>a</Content><Options><DateToSend>x</DateToSend></Options></SmsMessage>"
+    )
+    decoded = decode(root, Nodes(PLAIN_OPENAPI.xml)(SCHEMA))
+    assert decoded == {"Content": "a", "<Options>": ""}  # kept apart from the member `Options`
+    value, warnings = bind(decoded, compile_binder(SCHEMA), xml_root="SmsMessage")
+    assert value == {"Content": "a"}
+    [warning] = warnings
+    assert (warning.code, warning.where) == ("unknown-member", "/SmsMessage/Options")
+    assert "is the JSON name; in XML the member is <Opts>" in warning.message

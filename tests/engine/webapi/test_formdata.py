@@ -69,3 +69,9 @@ def test_what_the_formatter_refuses_is_a_form_error(body, says):
 def test_a_body_not_in_its_charset_is_refused():
     with pytest.raises(FormError, match="not valid utf-8"):
         read_form(b"Count=\xff", "utf-8", SCHEMA)
+
+
+def test_a_plain_name_given_once_where_the_model_has_a_collection_is_a_one_item_collection():
+    assert read("MessageIDs=a") == {"MessageIDs": ["a"]}  # was "a", then "must be of type array"
+    assert read("Numbers=7") == {"Numbers": [7]}  # typed as an item
+    assert read("Count=7") == {"Count": 7}  # a scalar member stays a scalar
