@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 import threading
 from pathlib import Path
@@ -14,6 +15,7 @@ from mockserver.app import MockApp, create_app
 from mockserver.client import Clock, Controls, Faults, Journal, Outbox, Tenant
 from mockserver.http_limits import protocol_with
 from mockserver.settings import Limits, Settings
+from mockserver.state.masking import mask_target
 
 
 class _Server(uvicorn.Server):
@@ -50,7 +52,22 @@ def uvicorn_config(app: Any, limits: Limits | None = None, **overrides: Any) -> 
         "limit_concurrency": limits.max_connections,
     }
     options.update(overrides)
-    return uvicorn.Config(app, **options)
+    config = uvicorn.Config(app, **options)  # configures uvicorn's loggers: the filter goes after
+    access = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, MaskedAccessLog) for f in access.filters):
+        access.addFilter(MaskedAccessLog())
+    return config
+
+
+class MaskedAccessLog(logging.Filter):
+    """uvicorn's access log line with the query string masked as the journal masks it: its
+    arguments are (client, method, path with query, HTTP version, status)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) == 5 and isinstance(args[2], str):
+            record.args = (args[0], args[1], mask_target(args[2]), *args[3:])
+        return True
 
 
 class MockServer:

@@ -15,7 +15,8 @@ from mockserver.errors import FixtureError, HttpProblem
 from mockserver.fixtures import FixtureDocument, parse_document
 from mockserver.state.clock import ClockOutOfRange, isoformat, parse_instant
 from mockserver.state.delivery import FINAL_STATUSES, DeliveryStatus, Outcome
-from mockserver.state.journal import MASK, SECRET_FIELDS, JournalEntry
+from mockserver.state.journal import JournalEntry
+from mockserver.state.masking import MASK, SECRET_FIELDS
 from mockserver.state.outbox import OutboxMessage, OutboxQuery
 from mockserver.version import __version__
 from mockserver.world import SnapshotLimit

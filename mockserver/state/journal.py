@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import contextlib
-import json
-import re
 import threading
 from collections import deque
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from urllib.parse import parse_qsl, urlencode
 
 from mockserver.errors import ClientWarning
 from mockserver.settings import DEFAULT_JOURNAL_BYTES
+from mockserver.state.masking import mask_body, mask_headers, mask_query
 
-MASK = "****"
-SECRET_HEADERS = frozenset({"auth-key", "authorization", "cookie", "proxy-authorization"})
-SECRET_FIELDS = frozenset({"password", "client_secret", "secret", "authkey", "auth-key", "access_token"})
 MAX_BODY_CHARS = 16 * 1024
 MAX_BODY_BYTES = MAX_BODY_CHARS
 """Of a body, the journal keeps this much (what it shows is at most MAX_BODY_CHARS characters)."""
-_XML_SECRET = re.compile(r"(<(Password|ClientSecret|Secret|AuthKey)>)[^<]*(?:(</\2>)|$)", re.IGNORECASE)
-_SECRET_NAMES = r"(?:password|client_?secret|secret|auth-?key|access_token)"
-_ANY_SECRET = re.compile(_SECRET_NAMES, re.IGNORECASE)
 
 
 @dataclass(slots=True)  # not frozen: a frozen dataclass costs a request twice as much to build
@@ -64,70 +54,12 @@ class JournalEntry:
     @property
     def request_body(self) -> str | None:
         content_type = next((v for k, v in self.raw_headers if k == b"content-type"), b"")
-        return mask_body(self.raw_body, content_type.decode("latin-1").lower())
+        return mask_body(self.raw_body, content_type.decode("latin-1").lower(), MAX_BODY_CHARS)
 
     @property
     def response_body(self) -> str | None:
         """The answer's body, secrets masked as in a request (a token answer's `access_token`)."""
-        return mask_body(self.answer_body, self.response_type.lower())
-
-
-def mask_headers(headers: Iterable[tuple[str, str]]) -> dict[str, str]:
-    return {name: (MASK if name.lower() in SECRET_HEADERS else value) for name, value in headers}
-
-
-def mask_body(raw: bytes, content_type: str) -> str | None:
-    """The body as text for the journal, secrets masked whatever its media type, charset, size or
-    shape: read in its charset and masked by field name when it parses as its type; a body that
-    does not parse (or was cut at the size limit) and names a secret field is not shown at all."""
-    if not raw:
-        return None
-    text = _decode(raw[:MAX_BODY_BYTES], content_type)
-    masked = _masked_by_parsing(text, content_type)
-    if masked is None and _ANY_SECRET.search(text):
-        # It could not be read as its type says, and it names a secret: show none of it.
-        return f"{MASK} ({len(raw)} bytes not shown: they could not be parsed and name a secret field)"
-    text = masked if masked is not None else text
-    return text if len(text) <= MAX_BODY_CHARS else text[:MAX_BODY_CHARS] + "...(truncated)"
-
-
-def mask_query(query: str) -> str:
-    """A query string with secret parameters (`client_secret=...`) masked."""
-    if not query:
-        return query
-    pairs = parse_qsl(query, keep_blank_values=True)
-    return urlencode([(k, MASK if k.lower() in SECRET_FIELDS else v) for k, v in pairs])
-
-
-def _decode(raw: bytes, content_type: str) -> str:
-    charset = "utf-8"
-    for option in content_type.split(";")[1:]:
-        name, _, value = option.strip().partition("=")
-        if name.lower() == "charset" and value:
-            charset = value.strip('"')
-    try:
-        return raw.decode(charset, errors="replace")
-    except LookupError:
-        return raw.decode("utf-8", errors="replace")
-
-
-def _masked_by_parsing(text: str, content_type: str) -> str | None:
-    if "json" in content_type:
-        with contextlib.suppress(ValueError, RecursionError):
-            return json.dumps(_mask_json(json.loads(text)))
-    elif "x-www-form-urlencoded" in content_type:
-        return mask_query(text)
-    elif "xml" in content_type:
-        return _XML_SECRET.sub(lambda m: f"{m[1]}{MASK}{m[3] or ''}", text)
-    return None
-
-
-def _mask_json(value: object) -> object:
-    if isinstance(value, dict):
-        return {k: (MASK if str(k).lower() in SECRET_FIELDS else _mask_json(v)) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask_json(v) for v in value]
-    return value
+        return mask_body(self.answer_body, self.response_type.lower(), MAX_BODY_CHARS)
 
 
 """The journal's byte budget: thousands of ordinary requests, a few hundred huge ones."""

@@ -4,16 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from mockserver.state.journal import (
-    ENTRY_OVERHEAD,
-    MASK,
-    MAX_HEADER_BYTES,
-    Journal,
-    JournalEntry,
-    bounded_headers,
-    mask_body,
-    mask_query,
-)
+from mockserver.state.journal import ENTRY_OVERHEAD, MAX_HEADER_BYTES, Journal, JournalEntry, bounded_headers
+from mockserver.state.masking import MASK, mask_query
 
 AT = datetime(2026, 1, 1, tzinfo=UTC)
 
@@ -53,6 +45,20 @@ def test_secret_headers_query_parameters_and_body_fields_are_masked_when_read():
     assert mask_query("client_secret=s&grant_type=client_credentials") == (
         "client_secret=%2A%2A%2A%2A&grant_type=client_credentials"
     )
+
+
+def mask_body(raw: bytes, content_type: str) -> str | None:
+    return JournalEntry(
+        AT,
+        "p",
+        "POST",
+        "/",
+        "",
+        200,
+        1.0,
+        raw_headers=((b"content-type", content_type.encode()),),
+        raw_body=raw,
+    ).request_body
 
 
 def test_bodies_of_other_types_are_masked_or_withheld():
