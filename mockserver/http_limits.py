@@ -1,14 +1,16 @@
 """HTTP limits uvicorn's httptools protocol lacks: the size of a request's headers, and the time a
 client may take to send them. Without them one client can stall every other (a 64 MiB header
-takes httptools seconds to parse) or hold connections open for ever. And each answer written in
-one send, not two (`OneWritePerAnswer`).
+takes httptools seconds to parse) or hold connections open for ever. Its refusals in JSON, saying
+what was wrong. And each answer written in one send, not two (`OneWritePerAnswer`).
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
+import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from mockserver.settings import Limits
@@ -37,19 +39,46 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
         def data_received(self, data: bytes) -> None:
             if self._reading_headers:
                 self._header_bytes += len(data)
-            super().data_received(data)
+            self._feed(data)
             # Counted before parsing; refused only if the headers are still unfinished after this
             # chunk, so a body arriving with the headers never counts against them.
             if self._reading_headers and self._header_bytes > limits.max_header_bytes:
                 self._refuse_headers()
 
+        def _feed(self, data: bytes) -> None:
+            """uvicorn's own `data_received`, but a request the parser refuses is answered with
+            what the parser said was wrong (uvicorn answers every one alike, in text)."""
+            self._unset_keepalive_if_required()
+            try:
+                self.parser.feed_data(data)
+            except httptools.HttpParserUpgrade:
+                if self._should_upgrade():
+                    self.handle_websocket_upgrade()
+                else:
+                    self._unsupported_upgrade_warning()
+            except httptools.HttpParserError as exc:
+                if self._too_large:
+                    self._refuse_headers()
+                else:
+                    self.logger.warning("Invalid HTTP request received: %s", exc)
+                    self._refuse(400, "Bad Request", f"The request is not valid HTTP/1.1: {exc}.")
+
         def _refuse_headers(self) -> None:
+            self._refuse(
+                431,
+                "Request Header Fields Too Large",
+                f"The request's headers are over {limits.max_header_bytes // 1024} KiB "
+                "(the server's --max-header-kib).",
+            )
+
+        def _refuse(self, status: int, reason: str, message: str) -> None:
+            """The fake's plain error format, `{"status", "errors"}`; the connection is closed."""
             if self.transport.is_closing():
                 return
-            message = b"Request header fields too large."
+            body = json.dumps({"status": status, "errors": [message]}).encode()
             self.transport.write(
-                b"HTTP/1.1 431 Request Header Fields Too Large\r\ncontent-type: text/plain; charset=utf-8\r\n"
-                b"content-length: " + str(len(message)).encode() + b"\r\nconnection: close\r\n\r\n" + message
+                f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n".encode()
+                + b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body
             )
             self.transport.close()
 
@@ -71,13 +100,7 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
             self._header_size += size
             if self._header_size > limits.max_header_bytes:
                 self._too_large = True
-                raise ValueError("request headers too large")  # stops the parser: see send_400_response
-
-        def send_400_response(self, msg: str) -> None:
-            if self._too_large:
-                self._refuse_headers()
-            else:
-                super().send_400_response(msg)
+                raise ValueError("request headers too large")  # stops the parser: see _feed
 
         def on_headers_complete(self) -> None:
             self._reading_headers = False

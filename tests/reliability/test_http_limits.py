@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 
 import httpx
@@ -168,3 +169,30 @@ def test_head_requests_and_long_polls_are_answered_whole(server):
         connection.sendall(poll + b"\r\n" + poll + b"Connection: close\r\n\r\n")
         answers = read_all(connection)
     assert answers.count(b"HTTP/1.1 200 OK") == 2 and answers.count(b'{"messages":[]}\n') == 2
+
+
+@pytest.mark.parametrize(
+    ("request_bytes", "said"),
+    [
+        (b"GET / HTTP/1.1\r\nHost: x\r\nContent-Length: -1\r\n\r\n", "Invalid character in Content-Length"),
+        (b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999\r\n\r\n", "Content-Length overflow"),
+        ("GET /caf\u00e9 HTTP/1.1\r\nHost: x\r\n\r\n".encode("latin-1"), "Invalid char in url path"),
+        (b"GET / HTTP/1.1\r\nBad Header\r\n\r\n", "Invalid header token"),
+    ],
+    ids=["negative-length", "20-digit-length", "raw-non-ascii-path", "broken-header"],
+)  # fmt: skip
+def test_the_http_layers_refusals_are_json_that_say_what_was_wrong(server, request_bytes, said):
+    with raw(server) as connection:
+        connection.sendall(request_bytes)
+        head, _, body = read_all(connection).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 400 Bad Request") and b"content-type: application/json" in head
+    assert json.loads(body) == {"status": 400, "errors": [f"The request is not valid HTTP/1.1: {said}."]}
+
+
+def test_headers_past_the_limit_are_a_431_in_json(server):
+    answer = httpx.get(f"{server.url}/__admin/health", headers={"X-Big": "a" * 100_000})
+    assert answer.status_code == 431 and answer.headers["content-type"] == "application/json"
+    assert answer.json() == {
+        "status": 431,
+        "errors": ["The request's headers are over 64 KiB (the server's --max-header-kib)."],
+    }
