@@ -114,6 +114,13 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         help="close a connection that takes longer to send a request's headers (10)",
     )
     serve.add_argument(
+        "--body-timeout",
+        type=seconds,
+        default=30.0,
+        metavar="SECONDS",
+        help="answer 408 to a request whose body takes longer to arrive after its headers (30)",
+    )
+    serve.add_argument(
         "--max-connections", type=count, default=1000, metavar="N", help="answer 503 beyond this many (1000)"
     )
     serve.add_argument(
@@ -286,6 +293,7 @@ def _settings(args: argparse.Namespace) -> Settings:
     limits = Limits(
         max_header_bytes=args.max_header_kib * 1024,
         header_timeout=args.header_timeout,
+        body_timeout=args.body_timeout,
         max_connections=args.max_connections,
         journal_limit=args.journal_limit,
         journal_bytes=args.journal_mib * 1024 * 1024,

@@ -1,7 +1,8 @@
-"""HTTP limits uvicorn's httptools protocol lacks: the size of a request's headers, and the time a
-client may take to send them. Without them one client can stall every other (a 64 MiB header
-takes httptools seconds to parse) or hold connections open for ever. Its refusals in JSON, saying
-what was wrong. And each answer written in one send, not two (`OneWritePerAnswer`).
+"""HTTP limits uvicorn's httptools protocol lacks: the size of a request's headers, the time a
+client may take to send them and its body, and how many connections may be sending a body slowly.
+Without them one client can stall every other (a 64 MiB header takes httptools seconds to parse)
+or hold connections open for ever. Its refusals in JSON, saying what was wrong. And each answer
+written in one send, not two (`OneWritePerAnswer`).
 """
 
 from __future__ import annotations
@@ -18,13 +19,18 @@ from mockserver.settings import Limits
 
 def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
     """uvicorn's httptools protocol with `limits` applied, writing each answer at once."""
+    slow_bodies: set[Any] = set()
+    """Connections whose request body did not arrive with its headers and is still arriving; at
+    most half the connection cap may be, so slow bodies can never hold every slot."""
+    slow_body_cap = max(1, limits.max_connections // 2)
 
     class LimitedHttpProtocol(HttpToolsProtocol):
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             super().connection_made(transport)
             self._header_bytes = self._header_size = 0
-            self._reading_headers, self._too_large = True, False
+            self._reading_headers, self._too_large, self._in_body = True, False, False
             self._header_timer: asyncio.TimerHandle | None = None
+            self._body_timer: asyncio.TimerHandle | None = None
             self._arm_header_timer()
 
         def _arm_header_timer(self) -> None:
@@ -44,6 +50,33 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
             # chunk, so a body arriving with the headers never counts against them.
             if self._reading_headers and self._header_bytes > limits.max_header_bytes:
                 self._refuse_headers()
+            elif self._in_body and self._body_timer is None:
+                self._body_is_slow()
+
+        def _body_is_slow(self) -> None:
+            """The body did not come whole with the headers: it has `body_timeout` seconds to."""
+            slow_bodies.add(self)
+            if len(slow_bodies) > slow_body_cap:
+                self._refuse(503, "Service Unavailable", "Too many requests are sending their bodies slowly.")
+                return
+            self._body_timer = self.loop.call_later(limits.body_timeout, self._body_too_slow)
+
+        def _body_too_slow(self) -> None:
+            if self._in_body:
+                message = (
+                    f"The request body did not arrive within {limits.body_timeout:g} s (--body-timeout)."
+                )
+                if self.cycle is not None and self.cycle.response_started:
+                    self.transport.close()  # answered already: nothing more can be said
+                else:
+                    self._refuse(408, "Request Timeout", message)
+
+        def _body_done(self) -> None:
+            self._in_body = False
+            slow_bodies.discard(self)
+            if self._body_timer is not None:
+                self._body_timer.cancel()
+                self._body_timer = None
 
         def _feed(self, data: bytes) -> None:
             """uvicorn's own `data_received`, but a request the parser refuses is answered with
@@ -78,7 +111,10 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
             body = json.dumps({"status": status, "errors": [message]}).encode()
             self.transport.write(
                 f"HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\n".encode()
-                + b"content-length: " + str(len(body)).encode() + b"\r\nconnection: close\r\n\r\n" + body
+                + b"content-length: "
+                + str(len(body)).encode()
+                + b"\r\nconnection: close\r\n\r\n"
+                + body
             )
             self.transport.close()
 
@@ -107,8 +143,13 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
             if self._header_timer is not None:
                 self._header_timer.cancel()
             super().on_headers_complete()
+            self._in_body = True  # until on_message_complete, in this chunk or a later one
             if self.cycle is not None:
                 self.cycle.transport = OneWritePerAnswer(self.transport, self.loop)
+
+        def on_message_complete(self) -> None:
+            self._body_done()
+            super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()
@@ -117,6 +158,7 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
         def connection_lost(self, exc: Exception | None) -> None:
             if self._header_timer is not None:
                 self._header_timer.cancel()
+            self._body_done()
             super().connection_lost(exc)
 
     return LimitedHttpProtocol

@@ -27,6 +27,9 @@ class Limits:
     """A request whose request line and headers pass this is answered 431 and closed."""
     header_timeout: float = 10.0
     """Seconds a client has, from connecting or finishing a response, to send a request's headers."""
+    body_timeout: float = 30.0
+    """Seconds a client has, from the end of a request's headers, to send its body (a 1 MiB body
+    needs 35 KB/s); past it, a 408. At most half of `max_connections` may be sending one slowly."""
     max_connections: int = 1000
     """Open connections and requests in flight beyond this are answered 503 (uvicorn's limit)."""
     journal_limit: int = 10_000

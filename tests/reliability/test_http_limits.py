@@ -196,3 +196,57 @@ def test_headers_past_the_limit_are_a_431_in_json(server):
         "status": 431,
         "errors": ["The request's headers are over 64 KiB (the server's --max-header-kib)."],
     }
+
+
+SETTING_PUT = (
+    b"PUT /jframework/api/v1/app-integrations/sms/demoSmsSetting0001 HTTP/1.1\r\nHost: 127.0.0.1\r\n"
+    b"Brand-URL: demo.example.com\r\nAuth-Key: demo-admin-key\r\nContent-Type: application/json\r\n"
+    b"Content-Length: 100000\r\n\r\n"
+)
+
+
+@pytest.fixture(scope="module")
+def slow_body_server():
+    with MockServer(limits=Limits(body_timeout=0.5, max_connections=8)) as live:
+        yield live
+
+
+def test_a_body_that_drips_is_answered_408_and_closed(slow_body_server):
+    with raw(slow_body_server) as connection:
+        connection.sendall(SETTING_PUT + b'{"name": "')  # and nothing more: the server must act
+        head, _, body = read_all(connection).partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 408 Request Timeout"), head
+    assert json.loads(body) == {
+        "status": 408,
+        "errors": ["The request body did not arrive within 0.5 s (--body-timeout)."],
+    }
+
+
+def test_a_body_sent_in_pieces_in_time_is_served(slow_body_server):
+    body = b'{"name": "x"}'
+    request = SETTING_PUT.replace(b"Content-Length: 100000", f"Content-Length: {len(body)}".encode())
+    with raw(slow_body_server) as connection:
+        connection.sendall(request + body[:3])
+        connection.sendall(body[3:])
+        assert connection.recv(65536).split(b"\r\n", 1)[0] == b"HTTP/1.1 400 Bad Request"  # read, then judged
+
+
+def test_slow_bodies_can_hold_at_most_half_the_connections(slow_body_server):
+    """With the cap at 8, four may send a body slowly; the fifth is refused at once, and other
+    clients are served all the while (1,000 drippers held every slot for 25 s)."""
+    drippers = [raw(slow_body_server) for _ in range(5)]
+    try:
+        for dripper in drippers[:4]:
+            dripper.sendall(SETTING_PUT + b"{")
+        assert httpx.get(f"{slow_body_server.url}/__admin/health").status_code == 200
+        drippers[4].sendall(SETTING_PUT + b"{")
+        head, _, body = read_all(drippers[4]).partition(b"\r\n\r\n")
+        assert head.startswith(b"HTTP/1.1 503"), head
+        assert json.loads(body)["errors"] == ["Too many requests are sending their bodies slowly."]
+        assert httpx.get(f"{slow_body_server.url}/__admin/health").status_code == 200
+        assert [read_all(d).split(b"\r\n", 1)[0] for d in drippers[:4]] == [
+            b"HTTP/1.1 408 Request Timeout"
+        ] * 4
+    finally:
+        for dripper in drippers:
+            dripper.close()
