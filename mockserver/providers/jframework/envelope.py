@@ -44,6 +44,11 @@ DOMAIN_ERRORS: dict[type[DomainError], tuple[int, str, str | None]] = {
         "AppIntegrationUnsupported",
         "The app integration is unsupported.",
     ),
+    model.SettingLimitReached: (
+        409,
+        "AppIntegrationSMSLimitReached",
+        "The brand has the most SMS settings the fake keeps.",
+    ),
     model.InvalidField: (400, "InvalidInput", None),
     model.RateLimited: (429, "RateLimitExceeded", None),
 }

@@ -59,6 +59,15 @@ class AppIntegrationUnsupported(DomainError):
     """The catalogue entry is not an SMS provider (J7)."""
 
 
+class SettingLimitReached(DomainError):
+    """The brand has MAX_SETTINGS_PER_BRAND settings already (the fake's cap; J21)."""
+
+
+MAX_SETTINGS_PER_BRAND = 100
+"""SMS settings one brand may have: the docs give no limit, so this is the fake's own cap (J21),
+far past what an app configures and small enough that a brand's list stays a small answer."""
+
+
 class InvalidField(DomainError):
     """A value the schema lets through but a rule refuses (J5)."""
 
@@ -307,6 +316,11 @@ class JFramework:
     def create_setting(self, caller: Caller, command: Mapping[str, Any]) -> SettingView:
         self.require_admin(caller)
         with self.store.transaction() as tx:
+            if len(brand_settings(tx, caller.brand)) >= MAX_SETTINGS_PER_BRAND:
+                raise SettingLimitReached(
+                    f"The brand has {MAX_SETTINGS_PER_BRAND} SMS settings, the most the fake keeps: "
+                    "delete one first."
+                )
             setting = self._from_command(
                 tx,
                 command,
