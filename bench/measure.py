@@ -72,6 +72,10 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     lines += crowded_brand(settings, scratch)
     log("memory after big requests")
     lines += memory_after_big_requests(settings)
+    log("small GETs while 1 MB sends run")
+    from bench import stall  # it builds on this module's helpers
+
+    lines += stall.small_get_while_big_sends(settings, log)
     log("state file")
     from bench import durable  # it builds on this module's helpers
 

@@ -152,3 +152,18 @@ def test_the_group_send_workload_texts_and_charges_every_contact_of_the_group(tm
         assert answer.json()["ResponseData"]["Detail"]["NoOfContacts"] == "50"
         assert before - _row(live, workload)["credits"] == 50
         assert len(live.outbox.messages(contains="Shift change 3")) == 50
+
+
+def test_the_stall_sections_big_sends_are_refused_at_the_recipient_cap_and_change_nothing():
+    from types import SimpleNamespace
+
+    from bench import stall
+
+    with MockServer() as live:
+        token = _token(live, TWOSMS_CLIENT)
+        before = live.app.world.store.snapshot()
+        big = stall.BigSends(SimpleNamespace(url=live.url), token, limit=3)
+        big.run()
+        assert big.sent == 3 and big.statuses == {400}
+        assert live.app.world.store.snapshot() == before and live.outbox.messages() == []
+    assert len(stall.big_send_body()) > 990_000
