@@ -1,7 +1,9 @@
 """`make soak`: minutes of mixed load on a live fake, reported every minute.
 
 Sends (2SMS JSON and XML), JFramework updates, long-poll waiters, fault rules, resets,
-snapshot/restore and clock moves, from a few concurrent clients on loopback. Each minute: requests,
+snapshot/restore and clock moves, and the red-team run's hostile inputs (bench/hostile.py: lone
+surrogates, alias and entity bombs, bad YAML scalars, clock overflows, 1 MB sends, oversize
+headers, malformed HTTP), from a few concurrent clients on loopback. Each minute: requests,
 5xx answers, other unexpected answers, p99 latency and the fake's RSS. Passes when there was no 5xx
 (beyond the injected ones) and RSS after the first minute stayed within 10%.
 """
@@ -18,7 +20,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
-from bench import servers
+from bench import hostile, servers
 from bench.measure import running, start_fake
 from bench.workloads import TWOSMS_CLIENT, jframework_put
 
@@ -50,14 +52,21 @@ class Soak:
             status = answer.status_code
         except httpx.HTTPError:
             status = 0  # a dropped connection: only faults drop, and the soak adds none that do
+        self._count(f"{method} {path}", status, ok, began)
+
+    def _count(self, what: str, status: int, ok: set[int], began: float) -> None:
         self.minute.latencies.append(time.perf_counter() - began)
         self.minute.requests += 1
-        if status >= 500 and status not in ok:
+        if status in ok:
+            return
+        sample = f"{what[:120]} -> {status}"
+        if status >= 500:
             self.minute.server_errors += 1
-        elif status not in ok:
+            self.minute.samples.insert(0, sample)  # server errors are said first
+        else:
             self.minute.unexpected += 1
-            if len(self.minute.samples) < 5:
-                self.minute.samples.append(f"{method} {path} -> {status}")
+            self.minute.samples.append(sample)
+        del self.minute.samples[5:]
 
     async def token_for(self, client: httpx.AsyncClient, current: str = "") -> str:
         """A fresh token; the current one when an injected fault answered instead (503)."""
@@ -96,8 +105,29 @@ class Soak:
                 elif roll < 0.85:
                     token = await self.token_for(client, token)
                     bearer = {"Authorization": f"Bearer {token}"}
+                elif roll < 0.93:
+                    await self.hostile(client, bearer)
                 else:
                     await self.control(client)
+
+    async def hostile(self, client: httpx.AsyncClient, bearer: dict[str, str]) -> None:
+        if self.random.random() < 0.1:
+            name, request, status = self.random.choice(hostile.RAW)
+            began = time.perf_counter()
+            answered = await hostile.raw_status(self.fake.port, request)
+            self._count(f"{name} (raw)", answered, {status}, began)
+            return
+        chosen = hostile.pick(self.random)
+        headers = {**chosen.headers, **(bearer if chosen.bearer else {})}
+        injected = {503} if chosen.path.startswith("/twosms") else set()  # the soak's fault rules
+        await self.call(
+            client,
+            chosen.method,
+            chosen.path,
+            set(chosen.ok) | injected,
+            content=chosen.body,
+            headers=headers,
+        )
 
     async def control(self, client: httpx.AsyncClient) -> None:
         roll = self.random.random()
@@ -120,14 +150,17 @@ class Soak:
         p99 = statistics.quantiles(minute.latencies, n=100)[98] * 1000 if len(minute.latencies) > 1 else 0.0
         rss = self.fake.rss_mib()
         line = (f"| {index} | {minute.requests:,} | {minute.server_errors} | {minute.unexpected} | "
-                f"{p99:.1f} | {rss:.1f} |")  # fmt: skip
+                f"{p99:.1f} | {rss:.1f} | {'; '.join(minute.samples)} |")  # fmt: skip
         return line, rss, minute.server_errors
 
 
 async def soak(minutes: int, clients: int, seed: int) -> int:
     with running(start_fake) as (fake,):
         run = Soak(fake, seed)
-        print("| minute | requests | 5xx | other unexpected | p99 ms | RSS MiB |\n|---|---|---|---|---|---|")
+        print(
+            "| minute | requests | 5xx | other unexpected | p99 ms | RSS MiB | first unexpected |\n"
+            "|---|---|---|---|---|---|---|"
+        )
         rss, errors = [], 0
         for index in range(1, minutes + 1):
             until = time.monotonic() + 60
