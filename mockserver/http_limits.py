@@ -27,6 +27,7 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
     class LimitedHttpProtocol(HttpToolsProtocol):
         def connection_made(self, transport: Any) -> None:  # type: ignore[override]
             super().connection_made(transport)
+            self.limit_concurrency = None  # checked by _over_capacity instead, to answer in JSON
             self._header_bytes = self._header_size = 0
             self._reading_headers, self._too_large, self._in_body = True, False, False
             self._header_timer: asyncio.TimerHandle | None = None
@@ -142,14 +143,32 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
             self._reading_headers = False
             if self._header_timer is not None:
                 self._header_timer.cancel()
+            if self._over_capacity():
+                return
             super().on_headers_complete()
             self._in_body = True  # until on_message_complete, in this chunk or a later one
             if self.cycle is not None:
                 self.cycle.transport = OneWritePerAnswer(self.transport, self.loop)
 
+        def _over_capacity(self) -> bool:
+            """uvicorn's own `limit_concurrency` check (switched off in `connection_made`), but
+            answered in JSON: past the cap of connections or requests in flight, a 503."""
+            cap = limits.max_connections
+            if len(self.connections) < cap and len(self.tasks) < cap:
+                return False
+            self.logger.warning("Exceeded concurrency limit.")
+            message = f"The fake has {cap} connections open, its most (--max-connections): try again later."
+            self._refuse(503, "Service Unavailable", message)
+            return True
+
+        def on_body(self, body: bytes) -> None:
+            if self.cycle is not None and not self.transport.is_closing():  # else: refused already
+                super().on_body(body)
+
         def on_message_complete(self) -> None:
             self._body_done()
-            super().on_message_complete()
+            if self.cycle is not None:  # None: refused before a request cycle began
+                super().on_message_complete()
 
         def on_response_complete(self) -> None:
             super().on_response_complete()

@@ -81,7 +81,12 @@ def test_connections_past_the_limit_are_answered_503():
     with MockServer(limits=Limits(max_connections=4)) as live:
         held = [socket.create_connection(("127.0.0.1", live.port), timeout=10) for _ in range(4)]
         try:
-            assert httpx.get(f"{live.url}/__admin/health").status_code == 503
+            refused = httpx.get(f"{live.url}/__admin/health")
+            assert refused.status_code == 503 and refused.headers["content-type"] == "application/json"
+            assert refused.json() == {
+                "status": 503,
+                "errors": ["The fake has 4 connections open, its most (--max-connections): try again later."],
+            }
         finally:
             for connection in held:
                 connection.close()
