@@ -75,6 +75,7 @@ from mockserver.engine.negotiation import is_xml
 from mockserver.engine.plan import body_argument
 from mockserver.engine.render import Response
 from mockserver.engine.routes import RouteTable
+from mockserver.engine.validation import refuse_lone_surrogates
 from mockserver.errors import HttpProblem, SpecError
 from mockserver.settings import DEFAULT_MAX_BODY
 
@@ -411,6 +412,9 @@ class _HandlerResolver(Resolver):
             body = kwargs.get(body_name)
             if isinstance(body, bytes):
                 kwargs[body_name] = _decoded(body, current, declared)
+            # Text no answer can carry is refused as the compiled engine refuses it, not met as a
+            # 500 later (Connexion's json.loads takes a lone surrogate).
+            refuse_lone_surrogates(kwargs.get(body_name))
             if api.transaction is None:
                 result = await method(*args, **kwargs)
             else:

@@ -93,3 +93,32 @@ def test_percent_encoded_surrogates_in_forms_queries_and_paths_never_reach_a_500
     )
     pathed = httpx.get(f"{server.url_for('jframework')}/api/v1/app-integrations/sms/{encoded}", headers=ADMIN)
     assert [a.status_code for a in (sent, queried, pathed)] == [200, 200, 404], sent.text
+
+
+def test_the_connexion_engine_refuses_them_as_the_compiled_one_does():
+    """`--engine connexion`: Connexion's own json.loads takes a lone surrogate, so the fake refuses
+    it before the handler (a JFramework create stored it; a 2SMS send was a 500)."""
+    from mockserver import MockServer
+    from tests.conftest import TWOSMS_DEMO
+
+    with MockServer(engine="connexion") as live:
+        created = httpx.post(
+            f"{live.url_for('jframework')}/api/v1/app-integrations/sms",
+            content='{"appIntegrationId": "twilio", "name": "\\ud800", "username": "u", "password": "p", '
+            '"phoneNumber": "+15005550006"}',
+            headers={**ADMIN, "Content-Type": "application/json"},
+        )
+        token = httpx.post(
+            f"{live.url}/twosms/Token", data={"grant_type": "client_credentials", **TWOSMS_DEMO}
+        )
+        sent = httpx.post(
+            f"{live.url_for('twosms')}/api/v2/sms/messages",
+            content=SEND,
+            headers={
+                "Authorization": f"Bearer {token.json()['access_token']}",
+                "Content-Type": "application/json",
+            },
+        )
+        assert created.status_code == 400 and created.json()["errors"][0]["details"] == "/name"
+        assert sent.status_code == 400 and "/Content: the body holds a lone UTF-16 surrogate" in sent.text
+        assert live.outbox.messages() == []
