@@ -1,4 +1,4 @@
-"""`mockserver serve | contract | fixtures check | fixtures schema`."""
+"""`mockserver serve | contract | proxy | fixtures check | fixtures schema`."""
 
 from __future__ import annotations
 
@@ -199,6 +199,10 @@ def _parser(providers: Sequence[Provider]) -> argparse.ArgumentParser:
         "--seed", type=int, default=1, help="seed of the generated cases: the same seed, the same requests"
     )
 
+    from mockserver.proxy.run import add_command
+
+    add_command(commands, providers)
+
     fixtures = commands.add_parser("fixtures", help="work with fixture files")
     fixture_commands = fixtures.add_subparsers(dest="fixtures_command", required=True)
     check = fixture_commands.add_parser(
@@ -244,7 +248,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except registry.ProviderError as exc:
         print(f"cannot load a provider: {exc}", file=sys.stderr)
         return 2
-    args = _parser(providers).parse_args(argv)
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    # `mockserver proxy ... -- COMMAND ...`: what follows `--` is the command to run through it.
+    command: list[str] = []
+    if arguments[:1] == ["proxy"] and "--" in arguments:
+        cut = arguments.index("--")
+        arguments, command = arguments[:cut], arguments[cut + 1 :]
+    args = _parser(providers).parse_args(arguments)
+    if args.command == "proxy":
+        from mockserver.proxy.run import run_command
+
+        return run_command(args, providers, command)
     if args.command == "serve":
         return _serve(args, providers)
     if args.command == "contract":

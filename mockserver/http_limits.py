@@ -17,8 +17,10 @@ from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from mockserver.settings import Limits
 
 
-def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
-    """uvicorn's httptools protocol with `limits` applied, writing each answer at once."""
+def protocol_with(limits: Limits, *, origin_form_only: bool = False) -> type[HttpToolsProtocol]:
+    """uvicorn's httptools protocol with `limits` applied, writing each answer at once.
+    `origin_form_only`: a request target that is not a path (`GET http://host/ HTTP/1.1`, the form
+    a forward proxy takes) is refused, as the validation proxy forwards to one target only."""
     slow_bodies: set[Any] = set()
     """Connections whose request body did not arrive with its headers and is still arriving; at
     most half the connection cap may be, so slow bodies can never hold every slot."""
@@ -122,11 +124,13 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
         def on_message_begin(self) -> None:
             super().on_message_begin()
             self._reading_headers, self._header_bytes, self._header_size = True, 0, 0
-            self._too_large = False
+            self._too_large = self._absolute_form = False
 
         # The exact size, as the parser hands over the request line and each header.
         def on_url(self, url: bytes) -> None:
             self._count(len(url))
+            if origin_form_only and not self.url and not url.startswith(b"/"):
+                self._absolute_form = True
             super().on_url(url)
 
         def on_header(self, name: bytes, value: bytes) -> None:
@@ -144,6 +148,11 @@ def protocol_with(limits: Limits) -> type[HttpToolsProtocol]:
             if self._header_timer is not None:
                 self._header_timer.cancel()
             if self._over_capacity():
+                return
+            if self._absolute_form:
+                self._refuse(
+                    400, "Bad Request", "Only a path may be asked for here: this is not a forward proxy."
+                )
                 return
             super().on_headers_complete()
             self._in_body = True  # until on_message_complete, in this chunk or a later one

@@ -31,6 +31,7 @@ LAYERS: list[tuple[str, ...]] = [
         "mockserver.pytest_plugin",
         "mockserver.contract",
         "mockserver.contract_hooks",
+        "mockserver.proxy",
     ),
 ]
 """Lowest first. A module may import its own layer's modules and any lower layer's."""

@@ -164,7 +164,7 @@ class Api:
             body = exchange.body = await read_body(receive, self.max_body)
         # An unknown charset is a 415 before the fault rules, security and body checks (after
         # routing, the size limit and negotiation).
-        exchange.content_type, exchange.charset = _content_type(headers.get("content-type"))
+        exchange.content_type, exchange.charset = content_type_of(headers.get("content-type"))
         fault = await self._inject_fault(scope, operation, headers, body) if self.faults else None
         if fault is not None and fault.drop and not fault.drop_after:
             await drop_connection(send)
@@ -208,7 +208,7 @@ class Api:
                 kwargs["user"] = token_info.get("sub", token_info.get("uid"))
         kwargs.update(plan.parameters(path_params, query_string, headers))
         if plan.bodies:
-            kwargs[plan.body_name] = _parsed_body(plan, exchange)
+            kwargs[plan.body_name] = parsed_body(plan, exchange)
         return {k: v for k, v in kwargs.items() if k in plan.arguments}
 
     async def _inject_fault(
@@ -220,31 +220,41 @@ class Api:
     def _check_response(self, operation: Operation, response: Response) -> None:
         """The response must match the spec's schema for its status and media type."""
         assert self._response_checks is not None
-        key = (operation.operation_id, response.status, response.media_type)
-        check = self._response_checks.get(key)
-        if check is None:
-            declared = operation.responses.get(str(response.status)) or operation.responses.get("default")
-            if declared is None or (declared and response.media_type not in declared):
-                raise ResponseMismatch(
-                    f"{operation.operation_id}: {response.status} {response.media_type} is not declared"
-                )
-            check = self._response_checks[key] = SchemaCheck(
-                declared.get(response.media_type, {}), response=True
-            )
-        if not check.schema:
-            return
-        try:
-            value = (
-                operation.xml.loads(response.body, check.schema)
-                if is_xml(response.media_type)
-                else json.loads(response.body)
-            )
-        except (ValueError, xmlcodec.XMLDecodeError) as exc:
-            raise ResponseMismatch(f"{operation.operation_id}: the body does not parse: {exc}") from None
-        problems = check.problems(value)
+        problems = response_problems(
+            operation, response.status, response.media_type, response.body, self._response_checks
+        )
         if problems:
             first = problems[0]
-            raise ResponseMismatch(f"{operation.operation_id}: {first.field}: {first.message}")
+            where = f"{first.field}: " if first.field and first.field.startswith("/") else ""
+            raise ResponseMismatch(f"{operation.operation_id}: {where}{first.message}")
+
+
+def response_problems(
+    operation: Operation,
+    status: int,
+    media_type: str,
+    body: bytes,
+    checks: dict[tuple[str, int, str], SchemaCheck],
+) -> list[Problem]:
+    """What is wrong with an answer by the spec: its status or media type not declared (field
+    `status`, `media-type`), a body that does not parse, or the schema's problems (JSON pointers).
+    `checks` keeps each compiled schema for the next answer of the same kind."""
+    key = (operation.operation_id, status, media_type)
+    check = checks.get(key)
+    if check is None:
+        declared = operation.responses.get(str(status)) or operation.responses.get("default")
+        if declared is None:
+            return [Problem(f"{status} {media_type} is not declared", "status")]
+        if declared and media_type not in declared:
+            return [Problem(f"{status} {media_type} is not declared", "media-type")]
+        check = checks[key] = SchemaCheck(declared.get(media_type, {}), response=True)
+    if not check.schema:
+        return []
+    try:
+        value = operation.xml.loads(body, check.schema) if is_xml(media_type) else json.loads(body)
+    except (ValueError, xmlcodec.XMLDecodeError) as exc:
+        return [Problem(f"the body does not parse: {exc}", "body")]
+    return check.problems(value)
 
 
 async def pick_fault(
@@ -368,7 +378,7 @@ async def read_body(receive: Receive, limit: int) -> bytes:
 
 
 @lru_cache(maxsize=256)
-def _content_type(raw: str | None) -> tuple[str | None, str]:
+def content_type_of(raw: str | None) -> tuple[str | None, str]:
     """The media type (lower-cased) and charset of a Content-Type; an unknown charset is a 415."""
     if raw is None:
         return None, "utf-8"
@@ -384,7 +394,9 @@ def _content_type(raw: str | None) -> tuple[str | None, str]:
     return media_type.lower(), charset
 
 
-def _parsed_body(plan: Plan, exchange: Exchange) -> Any:
+def parsed_body(plan: Plan, exchange: Exchange) -> Any:
+    """The request body as the handler gets it (decoded, bound, checked); InvalidInput or an
+    HttpProblem (415) if it cannot be; `exchange.warnings` gets what the binding forgave."""
     definition = plan.body_for(exchange.content_type)
     if not exchange.body:
         if plan.body_required:
