@@ -6,16 +6,14 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 
 from mockserver import MockServer
-from mockserver.server import bind
+from tests.standin import serving
 
 
 def contract(*args: str, timeout: int = 600, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
@@ -29,13 +27,8 @@ def contract(*args: str, timeout: int = 600, cwd: Path | None = None) -> subproc
 def drifting_server() -> Iterator[str]:
     from tests.drift_server import app
 
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 def test_contract_fails_a_drifting_server_and_names_the_drift(drifting_server, tmp_path):

@@ -7,18 +7,16 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-import uvicorn
 
 from mockserver import MockServer
 from mockserver.providers.jframework.model import SETTINGS
-from mockserver.server import bind
 from tests.conftest import ADMIN
+from tests.standin import serving
 
 SECRET_KEY = "demo-admin-key"
 SECRET_PASSWORD = "Pr0xy-Secret-Password"
@@ -38,13 +36,8 @@ print("ANSWERS " + json.dumps(answers))
 def standin() -> Iterator[str]:
     from tests.proxy.standins import app
 
-    sock = bind("127.0.0.1", 0)
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with serving(app) as url:
+        yield url
 
 
 @pytest.fixture(scope="module")
