@@ -56,8 +56,8 @@ def load_fixture_yaml(text: str | bytes) -> Any:
 
 def _check_expansion(root: yaml.Node) -> None:
     sizes: dict[int, int] = {}
-    distinct = _expanded_size(root, sizes, set())
-    added = distinct - len(sizes)
+    expanded = _expanded_size(root, sizes, set())
+    added = expanded - len(sizes)  # len(sizes): the distinct nodes the document holds
     if added > ALIAS_NODE_BUDGET:
         raise FixtureYamlError(
             root,

@@ -18,7 +18,7 @@ from mockserver.settings import Limits, Settings
 from mockserver.state.masking import mask_target
 
 
-class _Server(uvicorn.Server):
+class ReadyServer(uvicorn.Server):
     """uvicorn's server that signals when it is ready to answer."""
 
     def __init__(self, config: uvicorn.Config) -> None:
@@ -98,7 +98,7 @@ class MockServer:
         self.settings = settings
         self.admin_token = settings.admin_token
         self.host, self.port = settings.host, settings.port
-        self._server: _Server | None = None
+        self._server: ReadyServer | None = None
         self._thread: threading.Thread | None = None
         self._controls: Controls | None = None
 
@@ -117,7 +117,7 @@ class MockServer:
         sock, self._socket = self._socket, None
         if sock is None:
             raise RuntimeError("a MockServer starts once; make a new one to serve again")
-        self._server = _Server(uvicorn_config(self.app, self.settings.limits))
+        self._server = ReadyServer(uvicorn_config(self.app, self.settings.limits))
         self._thread = threading.Thread(
             target=self._server.run, kwargs={"sockets": [sock]}, name="mockserver", daemon=True
         )

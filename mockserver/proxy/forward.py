@@ -11,6 +11,7 @@ upstream that does not answer in time is a 504, one that cannot be reached or an
 
 from __future__ import annotations
 
+import contextlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -83,15 +84,13 @@ class ProxyApp:
             problems = [Problem(v.message, v.where) for v in found if not _forgiven(v)]
             if problems:
                 answer = self._envelope(ApiError(400, problems=problems), headers, operation)
-                self.reporter.refused += 1
                 self.reporter.record(method, path, operation, answer.status, found)
                 await send_response(send, answer)
                 return
-        status, answer_headers, answer_body = await self._forward(
+        status, answer_headers, answer_body, own = await self._forward(
             method, path, query, headers, body, operation
         )
-        own = "x-mockserver-proxy" in answer_headers  # the proxy's own 502/504, not the provider's
-        if operation is not None and not own:
+        if operation is not None and not own:  # `own`: the proxy's 502/504, not the provider's answer
             content_type = answer_headers.get("content-type", "")
             found += self.checker.response(operation, status, content_type, answer_body)
         self.reporter.record(method, path, operation, status, found)
@@ -108,7 +107,8 @@ class ProxyApp:
         headers: dict[str, str],
         body: bytes,
         operation: str | None,
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, dict[str, str], bytes, bool]:
+        """The target's status, headers and body, and whether the proxy answered instead."""
         url = self.upstream.target.rstrip("/") + path + (f"?{query.decode('latin-1')}" if query else "")
         sent = {k: v for k, v in headers.items() if k not in HOP_BY_HOP}
         try:
@@ -134,27 +134,21 @@ class ProxyApp:
             return self._failed(502, f"The provider cannot be reached: {exc}", headers, operation)
         self.taint.see_headers(kept)
         self.taint.see_body(answer_body)
-        return answer.status_code, kept, answer_body
+        return answer.status_code, kept, answer_body, False
 
     def _failed(
         self, status: int, message: str, headers: dict[str, str], operation: str | None
-    ) -> tuple[int, dict[str, str], bytes]:
+    ) -> tuple[int, dict[str, str], bytes, bool]:
         answer = self._envelope(ApiError(status, problems=[Problem(message)]), headers, operation)
-        return (
-            status,
-            {"content-type": answer.media_type, "x-mockserver-proxy": "refused", **answer.headers},
-            answer.body,
-        )
+        return status, {"content-type": answer.media_type, **answer.headers}, answer.body, True
 
     def _envelope(self, error: ApiError, headers: dict[str, str], operation: str | None) -> Response:
         """The provider's own error envelope, in the media type the request negotiates."""
         found = self.checker.routes.operations.get(operation) if operation else None
         media_type = None
         if found is not None:
-            try:
+            with contextlib.suppress(HttpProblem):  # an Accept the operation cannot meet: the default
                 media_type = negotiate(headers, found, self.checker.routes.profile)
-            except HttpProblem:
-                media_type = None
         return self.provider.render_error(error, media_type, found)
 
     def _taint(self, headers: dict[str, str], query: bytes, body: bytes) -> None:
@@ -169,7 +163,5 @@ def _forgiven(violation: Violation) -> bool:
 
 
 def _raw(headers: dict[str, str], body: bytes) -> list[tuple[bytes, bytes]]:
-    kept = [
-        (k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items() if k != "x-mockserver-proxy"
-    ]
+    kept = [(k.encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
     return [*kept, (b"content-length", str(len(body)).encode())]

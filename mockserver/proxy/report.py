@@ -37,7 +37,6 @@ class Reporter:
         self.operations = list(operations)
         self.taint, self.out = taint, out
         self.stats: dict[str, OperationStats] = {}
-        self.forwarded = self.refused = 0
 
     def record(
         self, method: str, path: str, operation: str | None, status: int, found: list[Violation]

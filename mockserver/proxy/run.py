@@ -23,7 +23,7 @@ from mockserver.proxy.checker import Checker
 from mockserver.proxy.forward import Mode, ProxyApp, Upstream
 from mockserver.proxy.report import FailOn, Reporter
 from mockserver.proxy.secrets import SecretLeak, Taint
-from mockserver.server import _Server, bind, uvicorn_config
+from mockserver.server import ReadyServer, bind, uvicorn_config
 from mockserver.settings import Limits
 
 
@@ -42,11 +42,8 @@ class ProxyOptions:
     command: Sequence[str] = ()
 
 
-def scheme_fields(provider: Provider) -> list[str]:
-    """The names the spec's security schemes carry credentials in (their values are secrets)."""
-    from mockserver.engine.specs import load_spec
-
-    spec, _ = load_spec(provider.spec)
+def scheme_fields(spec: dict[str, Any]) -> list[str]:
+    """The names a spec's security schemes carry credentials in (their values are secrets)."""
     schemes = spec.get("components", {}).get("securitySchemes", {}).values()
     return ["authorization", *(s["name"] for s in schemes if s.get("type") == "apiKey" and "name" in s)]
 
@@ -56,8 +53,8 @@ def run(provider: Provider, options: ProxyOptions) -> int:
     if target.scheme not in ("http", "https") or not target.netloc:
         print(f"--target must be an http:// or https:// URL, not {options.target!r}", file=sys.stderr)
         return 2
-    taint = Taint(scheme_fields(provider))
     checker = Checker(provider)
+    taint = Taint(scheme_fields(checker.routes.spec))
     reporter = Reporter(checker.routes.operations, taint, sys.stdout)
     upstream = Upstream(options.target, options.timeout, options.max_answer, options.ca_file)
     app = ProxyApp(provider, checker, upstream, reporter, taint, options.mode)
@@ -65,7 +62,7 @@ def run(provider: Provider, options: ProxyOptions) -> int:
     port = sock.getsockname()[1]
     url = f"http://{options.host}:{port}"
     limits = Limits()
-    server = _Server(uvicorn_config(app, limits, http=protocol_with(limits, origin_form_only=True)))
+    server = ReadyServer(uvicorn_config(app, limits, http=protocol_with(limits, origin_form_only=True)))
     print(f"mockserver proxy: {url} -> {options.target} ({provider.name}, {options.mode} mode)", flush=True)
     command_code = 0
     if options.command:
