@@ -76,6 +76,10 @@ def everything(settings: Settings, scratch: Path, *, peers: bool, log: Log) -> l
     from bench import stall  # it builds on this module's helpers
 
     lines += stall.small_get_while_big_sends(settings, log)
+    log("the validation proxy")
+    from bench import proxied  # it builds on this module's helpers
+
+    lines += proxied.proxied_puts(settings, log)
     log("state file")
     from bench import durable  # it builds on this module's helpers
 

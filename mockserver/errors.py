@@ -6,6 +6,7 @@ import difflib
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Literal
 
 
 class DomainError(Exception):
@@ -118,6 +119,25 @@ class ClientWarning:
 
     def as_dict(self) -> dict[str, str]:
         return {"code": self.code, "where": self.where, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class Violation:
+    """Where a request or an answer the validation proxy saw departs from the spec."""
+
+    side: Literal["request", "response"]
+    operation: str
+    """The operationId; `METHOD path` when no operation of the spec matches."""
+    rule: str
+    """`route`, `security`, `parameters`, `media-type`, `body`, `status`, `answer-media-type`,
+    `answer-body`, or a client warning's code (what the provider's stack would forgive)."""
+    where: str | None
+    """A JSON pointer or XML path into the body, `query:name`, `header:Name`, or None."""
+    message: str
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {"side": self.side, "operation": self.operation, "rule": self.rule, "where": self.where,
+                "message": self.message}  # fmt: skip
 
 
 class FixtureError(Exception):

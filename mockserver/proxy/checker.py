@@ -8,31 +8,32 @@ business, which answers for itself.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
 from mockserver.engine.dispatch import Exchange, content_type_of, parsed_body, response_problems
+from mockserver.engine.negotiation import is_xml
 from mockserver.engine.plan import Plan, compile_plan
 from mockserver.engine.specs import load_spec, route_table
 from mockserver.engine.validation import SchemaCheck
-from mockserver.errors import HttpProblem
+from mockserver.errors import HttpProblem, Problem, Violation
 from mockserver.providers.base import Provider
 
 Side = Literal["request", "response"]
+__all__ = ["Checker", "Violation"]
 
 
-@dataclass(frozen=True, slots=True)
-class Violation:
-    side: Side
-    operation: str
-    """The operationId; `METHOD path` when no operation of the spec matches."""
-    rule: str
-    """`route`, `security`, `parameters`, `media-type`, `body`, `status`, `answer-media-type`,
-    `answer-body`, or a client warning's code (what the provider's stack would forgive)."""
-    where: str | None
-    """A JSON pointer or XML path into the body, `query:name`, `header:Name`, or None."""
-    message: str
+@dataclass(slots=True)
+class Checked:
+    """A request as the spec reads it."""
+
+    operation: str | None
+    path_params: dict[str, Any]
+    body: Any
+    """Decoded and bound (XML and forms too, in the spec's member names); None unless valid."""
+    violations: list[Violation]
 
 
 class _Accepting:
@@ -72,23 +73,30 @@ class Checker:
     ) -> tuple[str | None, list[Violation]]:
         """The operation the request is (None: none of the spec's) and what is wrong with it.
         `headers` by lower-case name."""
+        checked = self.inspect(method, path, query, headers, body)
+        return checked.operation, checked.violations
+
+    def inspect(
+        self, method: str, path: str, query: bytes, headers: Mapping[str, str], body: bytes
+    ) -> Checked:
+        """`request`, with the path's parameters and the body as the spec reads it."""
         try:
             operation, path_params = self.routes.resolve(method, path)
         except HttpProblem as exc:
-            return None, [self._violation("request", f"{method} {path}", exc)]
+            return Checked(None, {}, None, self._violations("request", f"{method} {path}", exc))
         plan, op_id = self.plans[operation.operation_id], operation.operation_id
-        found: list[Violation] = []
+        checked = Checked(op_id, dict(path_params), None, [])
         checks = [("parameters", lambda: plan.parameters(path_params, query, headers))]
         if plan.security:
             checks.insert(0, ("security", lambda: plan.authenticate(headers, query, method, path)))
         if plan.bodies:
-            checks.append(("body", lambda: self._body(plan, method, path, headers, body, op_id, found)))
+            checks.append(("body", lambda: self._body(plan, method, path, headers, body, checked)))
         for rule, check in checks:
             try:
                 check()
             except HttpProblem as exc:
-                found.append(self._violation("request", op_id, exc, rule))
-        return op_id, found
+                checked.violations += self._violations("request", op_id, exc, rule)
+        return checked
 
     def _body(
         self,
@@ -97,18 +105,18 @@ class Checker:
         path: str,
         headers: Mapping[str, str],
         body: bytes,
-        op_id: str,
-        found: list[Violation],
+        checked: Checked,
     ) -> None:
         exchange = Exchange(path, method, body=body)
         exchange.content_type, exchange.charset = content_type_of(headers.get("content-type"))
         if not body and not plan.body_required:
             return
         try:
-            parsed_body(plan, exchange)
+            checked.body = parsed_body(plan, exchange)
         finally:
-            found += [
-                Violation("request", op_id, w.code, w.where, w.message) for w in exchange.warnings or ()
+            checked.violations += [
+                Violation("request", checked.operation or "", w.code, w.where, w.message)
+                for w in exchange.warnings or ()
             ]
 
     def response(self, operation_id: str, status: int, content_type: str, body: bytes) -> list[Violation]:
@@ -128,10 +136,71 @@ class Checker:
             for problem in response_problems(operation, status, media_type, body, self._answers)
         ]
 
+    def answer_value(self, operation_id: str, status: int, content_type: str, body: bytes) -> Any:
+        """An answer's body as the spec reads it (XML in the spec's member names), or None when
+        the spec declares no schema for it or it does not parse."""
+        media_type = content_type.partition(";")[0].strip().lower()
+        check = self._answers.get((operation_id, status, media_type))
+        if check is None or not check.schema:
+            return None
+        operation = self.routes.operations[operation_id]
+        try:
+            return operation.xml.loads(body, check.schema) if is_xml(media_type) else json.loads(body)
+        except ValueError:  # the XML codec's errors are ValueErrors too
+            return None
+
+    def undocumented_members(
+        self, operation_id: str, status: int, content_type: str, value: Any
+    ) -> list[str]:
+        """Where an answer's value (`answer_value`) holds members its schema does not name, which a
+        schema open to more members lets pass: a likely gap in the spec."""
+        media_type = content_type.partition(";")[0].strip().lower()
+        check = self._answers.get((operation_id, status, media_type))
+        return [] if check is None or value is None else undocumented(check.schema, value)
+
     @staticmethod
-    def _violation(side: Side, operation: str, exc: HttpProblem, rule: str | None = None) -> Violation:
-        """One violation for a refusal (InvalidInput lists each problem in its message)."""
-        problems = exc.problems
-        message = "; ".join(p.message if p.field is None else f"{p.field}: {p.message}" for p in problems)
-        rule = _REQUEST_RULES.get(exc.status, rule) if exc.status != 400 else rule
-        return Violation(side, operation, rule or "request", problems[0].field if problems else None, message)
+    def _violations(side: Side, operation: str, exc: HttpProblem, rule: str | None = None) -> list[Violation]:
+        """A refusal's violations, one per problem (each at its own place)."""
+        rule = (_REQUEST_RULES.get(exc.status, rule) if exc.status != 400 else rule) or "request"
+        problems = exc.problems or [Problem(f"refused with {exc.status}")]
+        worded = [
+            p.message if p.field is None or p.message.startswith(p.field) else f"{p.field}: {p.message}"
+            for p in problems
+        ]
+        return [
+            Violation(side, operation, rule, p.field, text) for p, text in zip(problems, worded, strict=True)
+        ]
+
+
+def undocumented(schema: Mapping[str, Any], value: Any, pointer: str = "") -> list[str]:
+    """JSON pointers to the members of `value` that `schema` (resolved) names nowhere; an object
+    whose schema names no members at all (a map) has none."""
+    if isinstance(value, dict):
+        named = _named_members(schema)
+        if named is None:
+            return []
+        found: list[str] = []
+        for key, item in value.items():
+            where = f"{pointer}/{str(key).replace('~', '~0').replace('/', '~1')}"
+            found += [where] if key not in named else undocumented(named[key], item, where)
+        return found
+    if isinstance(value, list) and isinstance(schema.get("items"), Mapping):
+        return [
+            w
+            for i, item in enumerate(value[:100])
+            for w in undocumented(schema["items"], item, f"{pointer}/{i}")
+        ]
+    return []
+
+
+def _named_members(schema: Mapping[str, Any]) -> dict[str, Any] | None:
+    """The members a schema names, its `allOf`/`anyOf`/`oneOf` parts' included; None when it
+    names none or allows any by pattern or a map's schema."""
+    if schema.get("patternProperties") or isinstance(schema.get("additionalProperties"), Mapping):
+        return None
+    named: dict[str, Any] = dict(schema.get("properties") or {})
+    for key in ("allOf", "anyOf", "oneOf"):
+        for part in schema.get(key) or ():
+            more = _named_members(part) if isinstance(part, Mapping) else None
+            named.update(more or {})
+    return named or None

@@ -12,21 +12,33 @@ upstream that does not answer in time is a 504, one that cannot be reached or an
 from __future__ import annotations
 
 import contextlib
-from dataclasses import dataclass
-from typing import Literal
+import re
+import time
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Literal
+from urllib.parse import parse_qsl
 
 import httpx
 from starlette.types import Receive, Scope, Send
 
-from mockserver.engine.dispatch import negotiate, read_body, send_response
+from mockserver.engine.dispatch import negotiate, read_body
 from mockserver.engine.render import Response
-from mockserver.errors import ApiError, HttpProblem, Problem
+from mockserver.errors import ApiError, HttpProblem, Problem, Violation
 from mockserver.guard import refusal
 from mockserver.providers.base import Provider
-from mockserver.proxy.checker import Checker, Violation
-from mockserver.proxy.report import Reporter
+from mockserver.proxy.checker import Checked, Checker
+from mockserver.proxy.expressions import Seen
+from mockserver.proxy.guards import SmsGuard
+from mockserver.proxy.har import Exchange as HarExchange
+from mockserver.proxy.har import HarWriter
+from mockserver.proxy.pages import ProxyPages
+from mockserver.proxy.recorder import Recorder
+from mockserver.proxy.report import REFUSED_RULES, Reporter
 from mockserver.proxy.secrets import Taint
 from mockserver.settings import DEFAULT_MAX_BODY
+from mockserver.state.journal import MAX_BODY_BYTES, Journal, JournalEntry, bounded_headers
+from mockserver.state.masking import MASK, is_secret_name
 
 Mode = Literal["report", "enforce"]
 HOP_BY_HOP = frozenset(
@@ -36,12 +48,38 @@ HOP_BY_HOP = frozenset(
 """Not passed on; `accept-encoding` too, so answers come unencoded and can be read and checked."""
 
 
+VIOLATIONS_HEADER = b"x-mockserver-violations"
+VIOLATIONS_HEADER_MAX = 1024
+PAGES = "/_/"
+"""Paths the proxy answers itself with its pages (no provider's spec has them)."""
+
+
 @dataclass(frozen=True)
 class Upstream:
     target: str
     timeout: float = 30.0
     max_answer: int = 10 * 1024 * 1024
     ca_file: str | None = None
+    trust_env: bool = False
+    """Use HTTP(S)_PROXY and friends from the environment (`--trust-env`); off by default."""
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    headers: dict[str, str]
+    """By lower-case name, hop-by-hop headers left out."""
+    body: bytes
+    own: bool = False
+    """The proxy's own 502/504, not the provider's answer."""
+
+
+@dataclass
+class Observers:
+    """What else sees each exchange: the recording and the HAR (both optional)."""
+
+    recorder: Recorder | None = None
+    har: HarWriter | None = None
 
 
 class ProxyApp:
@@ -53,12 +91,20 @@ class ProxyApp:
         reporter: Reporter,
         taint: Taint,
         mode: Mode = "report",
+        *,
+        guard: SmsGuard | None = None,
+        violations_header: bool = False,
+        observers: Observers | None = None,
     ) -> None:
         self.provider, self.checker, self.upstream, self.mode = provider, checker, upstream, mode
         self.reporter, self.taint = reporter, taint
+        self.guard, self.violations_header = guard or SmsGuard(), violations_header
+        self.observers = observers or Observers()
+        self.journal = Journal()
+        self.pages = ProxyPages(self.journal, reporter, taint, provider.name)
         self.client = httpx.AsyncClient(
             follow_redirects=False,
-            trust_env=False,
+            trust_env=upstream.trust_env,
             verify=upstream.ca_file or True,
             timeout=upstream.timeout,
         )
@@ -67,6 +113,9 @@ class ProxyApp:
         if scope["type"] != "http":
             return
         method, path = scope["method"], scope["path"]
+        if path.startswith(PAGES):
+            await self.pages(scope, receive, send)
+            return
         if method == "CONNECT":
             problem = HttpProblem(405, "CONNECT is not served: this proxy forwards to one target only.")
             await refusal(problem)(scope, receive, send)
@@ -78,26 +127,122 @@ class ProxyApp:
         except HttpProblem as exc:
             await refusal(exc)(scope, receive, send)
             return
+        started, clock = datetime.now(UTC), time.perf_counter()
         self._taint(headers, query, body)
-        operation, found = self.checker.request(method, path, query, headers, body)
-        if self.mode == "enforce" and found:
-            problems = [Problem(v.message, v.where) for v in found if not _forgiven(v)]
+        checked = self.checker.inspect(method, path, query, headers, body)
+        found = [_masked(v) for v in checked.violations]
+        answer = self._refusal(method, path, headers, checked, found)
+        forwarded = answer is None
+        if answer is None:
+            answer = await self._forward(method, path, query, headers, body, checked.operation)
+            forwarded = not answer.own
+        members: list[str] = []
+        if checked.operation is not None and forwarded:
+            content_type = answer.headers.get("content-type", "")
+            found += [_masked(v) for v in self.checker.response(checked.operation, answer.status,
+                                                                  content_type, answer.body)]  # fmt: skip
+            value = self.checker.answer_value(checked.operation, answer.status, content_type, answer.body)
+            members = self.checker.undocumented_members(checked.operation, answer.status, content_type, value)
+            self._observe(method, path, query, headers, checked, answer, value)
+        duration = (time.perf_counter() - clock) * 1000
+        self.reporter.record(method, path, checked.operation, answer.status, found,
+                             forwarded=forwarded, undocumented=members)  # fmt: skip
+        self._journal(started, duration, method, path, query, scope, body, answer, found)
+        if self.observers.har is not None:
+            url = self._url(path, query)
+            self.observers.har.add(HarExchange(started, duration, method, url, headers, body, answer.status,
+                                               answer.headers, answer.body))  # fmt: skip
+        sent = _raw(answer.headers, answer.body)
+        if self.violations_header and found:
+            sent.append((VIOLATIONS_HEADER, self._header_value(method, path, found)))
+        await send({"type": "http.response.start", "status": answer.status, "headers": sent})
+        await send({"type": "http.response.body", "body": answer.body})
+
+    def _refusal(
+        self, method: str, path: str, headers: dict[str, str], checked: Checked, found: list[Violation]
+    ) -> Answer | None:
+        """The proxy's own answer when the request must not be forwarded: a guard's refusal
+        (403), or in `enforce` mode the provider's own 400 for an invalid request."""
+        reason = self.guard.refusal(method, path, checked)
+        if reason is not None:
+            print(self.taint.scrub(f"refused: {method} {path}: {reason}"), file=self.reporter.out, flush=True)
+            return self._answer(ApiError(403, problems=[Problem(reason)]), headers, checked.operation)
+        if self.mode == "enforce":
+            problems = [Problem(v.message, v.where) for v in found if v.rule in REFUSED_RULES]
             if problems:
-                answer = self._envelope(ApiError(400, problems=problems), headers, operation)
-                self.reporter.record(method, path, operation, answer.status, found)
-                await send_response(send, answer)
-                return
-        status, answer_headers, answer_body, own = await self._forward(
-            method, path, query, headers, body, operation
+                return self._answer(ApiError(400, problems=problems), headers, checked.operation)
+        return None
+
+    def _observe(
+        self,
+        method: str,
+        path: str,
+        query: bytes,
+        headers: dict[str, str],
+        checked: Checked,
+        answer: Answer,
+        value: Any,
+    ) -> None:
+        if self.observers.recorder is None or checked.operation is None:
+            return
+        seen = Seen(
+            method=method,
+            url=self._url(path, query),
+            status=answer.status,
+            operation=checked.operation,
+            request_headers=headers,
+            query=dict(parse_qsl(query.decode("latin-1"), keep_blank_values=True)),
+            path_params=checked.path_params,
+            request_body=checked.body,
+            response_headers=answer.headers,
+            response_body=value,
         )
-        if operation is not None and not own:  # `own`: the proxy's 502/504, not the provider's answer
-            content_type = answer_headers.get("content-type", "")
-            found += self.checker.response(operation, status, content_type, answer_body)
-        self.reporter.record(method, path, operation, status, found)
-        await send(
-            {"type": "http.response.start", "status": status, "headers": _raw(answer_headers, answer_body)}
+        self.observers.recorder.see(seen)
+
+    def _journal(
+        self,
+        started: datetime,
+        duration: float,
+        method: str,
+        path: str,
+        query: bytes,
+        scope: Scope,
+        body: bytes,
+        answer: Answer,
+        found: list[Violation],
+    ) -> None:
+        scrub = self.taint.scrub_bytes
+        self.journal.record(
+            JournalEntry(
+                at=started,
+                provider=self.provider.name,
+                method=method,
+                path=self.taint.scrub(path),
+                query=self.taint.scrub(query.decode("latin-1")),
+                status=answer.status,
+                duration_ms=round(duration, 2),
+                raw_headers=bounded_headers(tuple((k, scrub(v)) for k, v in scope["headers"])),
+                raw_body=scrub(body[:MAX_BODY_BYTES]),
+                answer_body=scrub(answer.body[:MAX_BODY_BYTES]),
+                response_type=answer.headers.get("content-type", ""),
+                violations=tuple(replace(v, message=self.taint.scrub(v.message)) for v in found),
+            )
         )
-        await send({"type": "http.response.body", "body": answer_body})
+
+    def _header_value(self, method: str, path: str, found: list[Violation]) -> bytes:
+        """`N violations: side rule at where; ...`, one line of printable ASCII, at most
+        VIOLATIONS_HEADER_MAX bytes (cut with `...`)."""
+        parts = [f"{v.side} {v.rule}" + (f" at {v.where}" if v.where else "") for v in found]
+        text = self.taint.scrub(
+            f"{len(found)} violation{'s' if len(found) != 1 else ''}: " + "; ".join(parts)
+        )
+        text = "".join(c if " " <= c <= "~" else "?" for c in text)
+        if len(text) > VIOLATIONS_HEADER_MAX:
+            text = text[: VIOLATIONS_HEADER_MAX - 3] + "..."
+        return text.encode("ascii")
+
+    def _url(self, path: str, query: bytes) -> str:
+        return self.upstream.target.rstrip("/") + path + (f"?{query.decode('latin-1')}" if query else "")
 
     async def _forward(
         self,
@@ -107,9 +252,9 @@ class ProxyApp:
         headers: dict[str, str],
         body: bytes,
         operation: str | None,
-    ) -> tuple[int, dict[str, str], bytes, bool]:
-        """The target's status, headers and body, and whether the proxy answered instead."""
-        url = self.upstream.target.rstrip("/") + path + (f"?{query.decode('latin-1')}" if query else "")
+    ) -> Answer:
+        """The target's answer, or the proxy's own 502/504 (`own`) when there is none."""
+        url = self._url(path, query)
         sent = {k: v for k, v in headers.items() if k not in HOP_BY_HOP}
         try:
             async with self.client.stream(method, url, headers=sent, content=body) as answer:
@@ -134,13 +279,16 @@ class ProxyApp:
             return self._failed(502, f"The provider cannot be reached: {exc}", headers, operation)
         self.taint.see_headers(kept)
         self.taint.see_body(answer_body)
-        return answer.status_code, kept, answer_body, False
+        return Answer(answer.status_code, kept, answer_body)
 
-    def _failed(
-        self, status: int, message: str, headers: dict[str, str], operation: str | None
-    ) -> tuple[int, dict[str, str], bytes, bool]:
-        answer = self._envelope(ApiError(status, problems=[Problem(message)]), headers, operation)
-        return status, {"content-type": answer.media_type, **answer.headers}, answer.body, True
+    def _failed(self, status: int, message: str, headers: dict[str, str], operation: str | None) -> Answer:
+        return replace(
+            self._answer(ApiError(status, problems=[Problem(message)]), headers, operation), own=True
+        )
+
+    def _answer(self, error: ApiError, headers: dict[str, str], operation: str | None) -> Answer:
+        rendered = self._envelope(error, headers, operation)
+        return Answer(error.status, {"content-type": rendered.media_type, **rendered.headers}, rendered.body)
 
     def _envelope(self, error: ApiError, headers: dict[str, str], operation: str | None) -> Response:
         """The provider's own error envelope, in the media type the request negotiates."""
@@ -157,9 +305,15 @@ class ProxyApp:
         self.taint.see_body(body)
 
 
-def _forgiven(violation: Violation) -> bool:
-    """What the provider's own stack forgives (a client warning) is reported, never refused."""
-    return violation.rule not in ("route", "security", "parameters", "media-type", "body")
+def _masked(violation: Violation) -> Violation:
+    """A violation at a secret field says what is wrong, never the value (quoted in the message)."""
+    last = (violation.where or "").rsplit("/", 1)[-1].rpartition(":")[2]
+    if not last or not is_secret_name(last):
+        return violation
+    return replace(violation, message=_QUOTED.sub(f"'{MASK}'", violation.message))
+
+
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"")
 
 
 def _raw(headers: dict[str, str], body: bytes) -> list[tuple[bytes, bytes]]:

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 import json
-import re
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl
 
+import ahocorasick
 from lxml import etree
 
 from mockserver.state.masking import SECRET_HEADERS, is_secret_name
@@ -35,7 +35,10 @@ class Taint:
     def __init__(self, scheme_fields: Iterable[str] = ()) -> None:
         self._placeholders: dict[str, str] = {}
         self._fields = {name.lower() for name in scheme_fields} | set(SECRET_HEADERS)
-        self._pattern: re.Pattern[str] | None = None
+        # Aho-Corasick: one pass over a text finds every secret, however many were seen (a regex
+        # alternation of 10,000 secrets took 300 ms to compile at each new one; this 3 ms to build).
+        self._automaton = ahocorasick.Automaton()
+        self._stale = False
 
     def see_headers(self, headers: Mapping[str, str]) -> None:
         for name, value in headers.items():
@@ -64,17 +67,28 @@ class Taint:
     def see(self, value: str) -> None:
         value = value.strip()
         if len(value) >= MIN_LENGTH and value not in self._placeholders:
-            self._placeholders[value] = f"<secret-{len(self._placeholders) + 1}>"
-            self._pattern = None
+            placeholder = self._placeholders[value] = f"<secret-{len(self._placeholders) + 1}>"
+            self._automaton.add_word(value, (len(value), placeholder))
+            self._stale = True
 
     def scrub(self, text: str) -> str:
-        """`text` with every secret seen replaced by its placeholder (longest first)."""
+        """`text` with every secret seen replaced by its placeholder (leftmost, then longest)."""
         if not self._placeholders:
             return text
-        if self._pattern is None:
-            values = sorted(self._placeholders, key=len, reverse=True)
-            self._pattern = re.compile("|".join(re.escape(v) for v in values))
-        return self._pattern.sub(lambda m: self._placeholders[m[0]], text)
+        if self._stale:
+            self._automaton.make_automaton()
+            self._stale = False
+        out, position = [], 0
+        for end, (length, placeholder) in self._automaton.iter_long(text):
+            out += [text[position : end + 1 - length], placeholder]
+            position = end + 1
+        return "".join(out) + text[position:] if out else text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        """`scrub` over bytes (UTF-8; other bytes kept as they are)."""
+        if not self._placeholders:
+            return data
+        return self.scrub(data.decode("utf-8", "surrogateescape")).encode("utf-8", "surrogateescape")
 
     def check_clean(self, text: str, where: str) -> None:
         """SecretLeak if `text` (about to be written to `where`) still holds a secret seen."""

@@ -7,7 +7,7 @@ from collections import deque
 from dataclasses import dataclass
 from datetime import datetime
 
-from mockserver.errors import ClientWarning
+from mockserver.errors import ClientWarning, Violation
 from mockserver.settings import DEFAULT_JOURNAL_BYTES
 from mockserver.state.masking import mask_body, mask_headers, mask_query
 
@@ -42,6 +42,8 @@ class JournalEntry:
     """Numbers the entries of one journal, from 1; set when recorded."""
     warnings: tuple[ClientWarning, ...] = ()
     """What the provider's real stack would have forgiven (see engine/binding.py)."""
+    violations: tuple[Violation, ...] = ()
+    """What the validation proxy found wrong with the request or its answer (`mockserver proxy`)."""
 
     @property
     def request_headers(self) -> dict[str, str]:

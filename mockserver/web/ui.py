@@ -112,7 +112,7 @@ class WebUI:
     async def inbox(self, request: Request) -> Response:
         accepts = self._accepts(request.query_params)
         matching = [m for m in reversed(self.world.outbox.messages()) if accepts(m)]
-        shown, paging = _one_page(request, matching)
+        shown, paging = one_page(request, matching)
         return self._render(
             request,
             "inbox.html",
@@ -162,7 +162,7 @@ class WebUI:
             if (provider is None or e.provider == provider)
             and (not status.isdigit() or e.status == int(status))
         ]
-        shown, paging = _one_page(request, entries)
+        shown, paging = one_page(request, entries)
         return self._render(
             request,
             "requests.html",
@@ -207,7 +207,7 @@ class WebUI:
         )
 
 
-def _one_page(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, int]]:
+def one_page(request: Request, items: list[Any]) -> tuple[list[Any], dict[str, int]]:
     """The `?page=` slice of `items`, and what the pager (`_pager.html`) needs: total, page, pages."""
     value = request.query_params.get("page", "0")
     page = int(value) if value.isdigit() and len(value) < 7 else 0

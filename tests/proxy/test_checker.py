@@ -50,8 +50,9 @@ def test_a_request_as_the_spec_says_has_no_violation(jframework):
 def test_each_kind_of_request_violation_names_its_operation_rule_and_place(jframework):
     operation, found = put(jframework, {**COMMAND, "name": "", "phoneNumber": 5})
     assert operation == "update_sms_setting"
-    assert [(v.side, v.rule) for v in found] == [("request", "body")]
-    assert "/name" in found[0].message and "/phoneNumber" in found[0].message
+    assert [(v.side, v.rule, v.where) for v in found] == [("request", "body", "/name"),
+                                                          ("request", "body", "/phoneNumber")]  # fmt: skip
+    assert "/name" in found[0].message and "/phoneNumber" in found[1].message
     unsigned = {"brand-url": "demo.example.com", "content-type": "application/json"}
     _, missing = jframework.request("PUT", SETTING, b"", unsigned, json.dumps(COMMAND).encode())
     assert [(v.rule, v.where) for v in missing] == [("security", "header:Auth-Key")]
