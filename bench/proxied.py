@@ -5,6 +5,7 @@ secret taint grows by one value per request, as a staging run's tokens would."""
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from pathlib import Path
 
@@ -26,7 +27,7 @@ def proxied_puts(settings: Settings, log: Log) -> list[str]:
     put = jframework_put()
     with running(start_fake) as [fake], running(lambda: start_proxy(fake)) as [proxy]:
         _preflight(fake, put, 200)
-        _preflight(proxy, put, 200)
+        _preflight(proxy, dataclasses.replace(put, path=put.path.removeprefix(proxy.strip)), 200)
         wrk.run(proxy, put, settings.warmup)
         direct, proxied = Series(), Series()
         for _ in range(settings.rounds):

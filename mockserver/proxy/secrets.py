@@ -11,6 +11,7 @@ answers alike.
 from __future__ import annotations
 
 import contextlib
+import html
 import json
 from collections.abc import Iterable, Mapping
 from urllib.parse import parse_qsl
@@ -68,7 +69,9 @@ class Taint:
         value = value.strip()
         if len(value) >= MIN_LENGTH and value not in self._placeholders:
             placeholder = self._placeholders[value] = f"<secret-{len(self._placeholders) + 1}>"
-            self._automaton.add_word(value, (len(value), placeholder))
+            # As a page shows it too (HTML-escaped), so a scrubbed page cannot hold it either.
+            for form in {value, html.escape(value)}:
+                self._automaton.add_word(form, (len(form), placeholder))
             self._stale = True
 
     def scrub(self, text: str) -> str:
