@@ -7,13 +7,13 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, expect, sync_playwright
+from playwright.sync_api import Browser, expect
 
 from mockserver import MockServer
 from mockserver.proxy.run import ProxyOptions, build
 from mockserver.registry import discover
 from tests.standin import serving
-from tests.web.browser import LAUNCH_ARGS, chromium_or_skip
+from tests.web.browser import chromium
 
 AUTH = {"Brand-URL": "demo.example.com", "Auth-Key": "demo-admin-key"}
 SETTING = "/api/v1/app-integrations/sms/demoSmsSetting0001"
@@ -34,11 +34,8 @@ def proxied() -> Iterator[str]:
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = chromium_or_skip()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=LAUNCH_ARGS)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
 def test_the_requests_page_links_each_violation_to_its_request(proxied, browser):
