@@ -239,22 +239,34 @@ def response_problems(
     """What is wrong with an answer by the spec: its status or media type not declared (field
     `status`, `media-type`), a body that does not parse, or the schema's problems (JSON pointers).
     `checks` keeps each compiled schema for the next answer of the same kind."""
+    return checked_answer(operation, status, media_type, body, checks)[0]
+
+
+def checked_answer(
+    operation: Operation,
+    status: int,
+    media_type: str,
+    body: bytes,
+    checks: dict[tuple[str, int, str], SchemaCheck],
+) -> tuple[list[Problem], Any, SchemaCheck | None]:
+    """`response_problems`, with the body as decoded (None when it has no schema or does not
+    parse) and the schema check it was held to, for a caller that reads the answer too."""
     key = (operation.operation_id, status, media_type)
     check = checks.get(key)
     if check is None:
         declared = operation.responses.get(str(status)) or operation.responses.get("default")
         if declared is None:
-            return [Problem(f"{status} {media_type} is not declared", "status")]
+            return [Problem(f"{status} {media_type} is not declared", "status")], None, None
         if declared and media_type not in declared:
-            return [Problem(f"{status} {media_type} is not declared", "media-type")]
+            return [Problem(f"{status} {media_type} is not declared", "media-type")], None, None
         check = checks[key] = SchemaCheck(declared.get(media_type, {}), response=True)
     if not check.schema:
-        return []
+        return [], None, check
     try:
         value = operation.xml.loads(body, check.schema) if is_xml(media_type) else json.loads(body)
     except (ValueError, xmlcodec.XMLDecodeError) as exc:
-        return [Problem(f"the body does not parse: {exc}", "body")]
-    return check.problems(value)
+        return [Problem(f"the body does not parse: {exc}", "body")], None, check
+    return check.problems(value), value, check
 
 
 async def pick_fault(

@@ -8,13 +8,11 @@ business, which answers for itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from mockserver.engine.dispatch import Exchange, content_type_of, parsed_body, response_problems
-from mockserver.engine.negotiation import is_xml
+from mockserver.engine.dispatch import Exchange, checked_answer, content_type_of, parsed_body
 from mockserver.engine.plan import Plan, compile_plan
 from mockserver.engine.specs import load_spec, route_table
 from mockserver.engine.validation import SchemaCheck
@@ -34,6 +32,18 @@ class Checked:
     body: Any
     """Decoded and bound (XML and forms too, in the spec's member names); None unless valid."""
     violations: list[Violation]
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """An answer as the spec reads it."""
+
+    violations: list[Violation]
+    value: Any
+    """The body decoded (XML in the spec's member names); None without a schema or when it does
+    not parse."""
+    undocumented: list[str]
+    """JSON pointers to members the schema names nowhere (which an open schema lets pass)."""
 
 
 class _Accepting:
@@ -122,10 +132,17 @@ class Checker:
     def response(self, operation_id: str, status: int, content_type: str, body: bytes) -> list[Violation]:
         """What is wrong with an answer to `operation_id`: its status or media type not in the
         spec, or its body not as the schema says."""
-        operation = self.routes.operations[operation_id]
+        return self.answer(operation_id, status, content_type, body).violations
+
+    def answer(self, operation_id: str, status: int, content_type: str, body: bytes) -> Answered:
+        """`response`, with the body as the spec reads it and the members its schema does not name
+        (the body decoded once for all three)."""
         media_type = content_type.partition(";")[0].strip().lower()
+        problems, value, check = checked_answer(
+            self.routes.operations[operation_id], status, media_type, body, self._answers
+        )
         rules = {"status": "status", "media-type": "answer-media-type"}
-        return [
+        violations = [
             Violation(
                 "response",
                 operation_id,
@@ -133,30 +150,10 @@ class Checker:
                 None if problem.field in rules else problem.field,
                 problem.message,
             )
-            for problem in response_problems(operation, status, media_type, body, self._answers)
+            for problem in problems
         ]
-
-    def answer_value(self, operation_id: str, status: int, content_type: str, body: bytes) -> Any:
-        """An answer's body as the spec reads it (XML in the spec's member names), or None when
-        the spec declares no schema for it or it does not parse."""
-        media_type = content_type.partition(";")[0].strip().lower()
-        check = self._answers.get((operation_id, status, media_type))
-        if check is None or not check.schema:
-            return None
-        operation = self.routes.operations[operation_id]
-        try:
-            return operation.xml.loads(body, check.schema) if is_xml(media_type) else json.loads(body)
-        except ValueError:  # the XML codec's errors are ValueErrors too
-            return None
-
-    def undocumented_members(
-        self, operation_id: str, status: int, content_type: str, value: Any
-    ) -> list[str]:
-        """Where an answer's value (`answer_value`) holds members its schema does not name, which a
-        schema open to more members lets pass: a likely gap in the spec."""
-        media_type = content_type.partition(";")[0].strip().lower()
-        check = self._answers.get((operation_id, status, media_type))
-        return [] if check is None or value is None else undocumented(check.schema, value)
+        members = [] if check is None or value is None else undocumented(check.schema, value)
+        return Answered(violations, value, members)
 
     @staticmethod
     def _violations(side: Side, operation: str, exc: HttpProblem, rule: str | None = None) -> list[Violation]:

@@ -140,24 +140,23 @@ class ProxyApp:
             answer = await self._forward(method, path, query, headers, body, checked.operation)
             forwarded = not answer.own
         members: list[str] = []
+        url = self._url(path, query)
         if checked.operation is not None and forwarded:
             content_type = answer.headers.get("content-type", "")
-            found += [_masked(v) for v in self.checker.response(checked.operation, answer.status,
-                                                                  content_type, answer.body)]  # fmt: skip
-            value = self.checker.answer_value(checked.operation, answer.status, content_type, answer.body)
-            members = self.checker.undocumented_members(checked.operation, answer.status, content_type, value)
-            self._observe(method, path, query, headers, checked, answer, value)
+            read = self.checker.answer(checked.operation, answer.status, content_type, answer.body)
+            found += [_masked(v) for v in read.violations]
+            members = read.undocumented
+            self._observe(method, url, query, headers, checked, answer, read.value)
         duration = (time.perf_counter() - clock) * 1000
         self.reporter.record(method, path, checked.operation, answer.status, found,
                              forwarded=forwarded, undocumented=members)  # fmt: skip
         self._journal(started, duration, method, path, query, scope, body, answer, found)
         if self.observers.har is not None:
-            url = self._url(path, query)
             self.observers.har.add(HarExchange(started, duration, method, url, headers, body, answer.status,
                                                answer.headers, answer.body))  # fmt: skip
         sent = _raw(answer.headers, answer.body)
         if self.violations_header and found:
-            sent.append((VIOLATIONS_HEADER, self._header_value(method, path, found)))
+            sent.append((VIOLATIONS_HEADER, self._header_value(found)))
         await send({"type": "http.response.start", "status": answer.status, "headers": sent})
         await send({"type": "http.response.body", "body": answer.body})
 
@@ -179,7 +178,7 @@ class ProxyApp:
     def _observe(
         self,
         method: str,
-        path: str,
+        url: str,
         query: bytes,
         headers: dict[str, str],
         checked: Checked,
@@ -190,7 +189,7 @@ class ProxyApp:
             return
         seen = Seen(
             method=method,
-            url=self._url(path, query),
+            url=url,
             status=answer.status,
             operation=checked.operation,
             request_headers=headers,
@@ -234,7 +233,7 @@ class ProxyApp:
             )
         )
 
-    def _header_value(self, method: str, path: str, found: list[Violation]) -> bytes:
+    def _header_value(self, found: list[Violation]) -> bytes:
         """`N violations: side rule at where; ...`, one line of printable ASCII, at most
         VIOLATIONS_HEADER_MAX bytes (cut with `...`)."""
         parts = [f"{v.side} {v.rule}" + (f" at {v.where}" if v.where else "") for v in found]

@@ -198,15 +198,9 @@ def check(
         found = list(checked.violations)
         members: list[str] = []
         if checked.operation is not None and not entry.cut:
-            found += checker.response(
-                checked.operation, entry.status, entry.response_type, entry.response_body
-            )
-            value = checker.answer_value(
-                checked.operation, entry.status, entry.response_type, entry.response_body
-            )
-            members = checker.undocumented_members(
-                checked.operation, entry.status, entry.response_type, value
-            )
+            read = checker.answer(checked.operation, entry.status, entry.response_type, entry.response_body)
+            found += read.violations
+            members = read.undocumented
         reporter.record(
             entry.method,
             entry.path,
